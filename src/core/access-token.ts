@@ -1,0 +1,156 @@
+// Access tokens: JWTs signed with the current key from the key ring, verified with no store call.
+
+import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
+import { base64, utf8 } from "./encoding.js";
+import type { KeyRing } from "./keys.js";
+import type { JsonObject } from "./store.js";
+import { TokenCache } from "./token-cache.js";
+
+/** Claim names sessionkit owns; `updateJWTPayload` refuses them. */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  "sub",
+  "exp",
+  "iat",
+  "nbf",
+  "aud",
+  "jti",
+  "iss",
+  "sessionHandle",
+  "antiCsrfToken",
+  "refreshTokenHash1",
+  "parentRefreshTokenHash1",
+  "tId",
+  "rsub",
+  "stt",
+]);
+
+/** Longest access token we try to verify. */
+const MAX_TOKEN_LENGTH = 16 * 1024;
+/** Tolerated clock difference for `iat` in the future. */
+const IAT_SKEW_SECONDS = 60;
+
+/** The verified claims of an access token. */
+export interface AccessClaims {
+  userId: string;
+  handle: string;
+  iat: number;
+  exp: number;
+  antiCsrfToken: string | undefined;
+  /** The custom payload only, without reserved claims. */
+  payload: JsonObject;
+}
+
+export type VerifyResult =
+  | { ok: true; claims: AccessClaims }
+  | { ok: false; reason: "expired" | "invalid"; detail: string };
+
+/** Throws a TypeError unless `payload` is a plain JSON object without reserved claims. */
+export function assertCustomPayload(payload: unknown, what = "jwtPayload"): asserts payload is JsonObject {
+  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
+    throw new TypeError(`sessionkit: ${what} must be a plain object`);
+  }
+  for (const key of Object.keys(payload)) {
+    if (RESERVED_CLAIMS.has(key)) {
+      throw new TypeError(`sessionkit: ${what} cannot set the reserved claim "${key}"`);
+    }
+  }
+}
+
+export class AccessTokens {
+  readonly #cache: TokenCache<AccessClaims>;
+
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly options: { accessTokenTtl: number; tokenCacheSize: number; now: () => number },
+  ) {
+    this.#cache = new TokenCache(options.tokenCacheSize);
+  }
+
+  /** Signs a new access token; returns it with the full payload the front-token exposes. */
+  async sign(input: {
+    userId: string;
+    handle: string;
+    payload: JsonObject;
+    antiCsrfToken: string | undefined;
+  }): Promise<{ token: string; claims: AccessClaims; fullPayload: JsonObject }> {
+    const { kid, algorithm, privateKey } = await this.keys.signingKey();
+    const iat = Math.floor(this.options.now() / 1000);
+    const exp = iat + this.options.accessTokenTtl;
+    const fullPayload: JsonObject = {
+      ...input.payload,
+      sub: input.userId,
+      sessionHandle: input.handle,
+      iat,
+      exp,
+      ...(input.antiCsrfToken === undefined ? {} : { antiCsrfToken: input.antiCsrfToken }),
+    };
+    const token = await new SignJWT(fullPayload)
+      .setProtectedHeader({ alg: algorithm, typ: "JWT", kid })
+      .sign(privateKey);
+    const claims: AccessClaims = {
+      userId: input.userId,
+      handle: input.handle,
+      iat,
+      exp,
+      antiCsrfToken: input.antiCsrfToken,
+      payload: input.payload,
+    };
+    this.#cache.set(token, claims, exp * 1000);
+    return { token, claims, fullPayload };
+  }
+
+  /** Verifies a token: cache first, then signature and claims. Never throws for bad input. */
+  async verify(token: string): Promise<VerifyResult> {
+    const nowMs = this.options.now();
+    const cached = this.#cache.get(token, nowMs);
+    if (cached) return { ok: true, claims: cached };
+    if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: "invalid", detail: "access token too long" };
+
+    let kid: unknown;
+    try {
+      kid = decodeProtectedHeader(token).kid;
+    } catch {
+      return { ok: false, reason: "invalid", detail: "access token is not a JWT" };
+    }
+    if (typeof kid !== "string" || kid.length === 0 || kid.length > 200) {
+      return { ok: false, reason: "invalid", detail: "access token has no usable key id" };
+    }
+    const key = await this.keys.verificationKey(kid);
+    if (!key) return { ok: false, reason: "invalid", detail: "access token signed by an unknown key" };
+
+    let raw: Record<string, unknown>;
+    try {
+      // Only the algorithm of the key named by kid: no alg confusion, no "none".
+      const result = await jwtVerify(token, key.key, {
+        algorithms: [key.algorithm],
+        currentDate: new Date(nowMs),
+        typ: "JWT",
+      });
+      raw = result.payload as Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: "expired", detail: "access token expired" };
+      return { ok: false, reason: "invalid", detail: "access token signature or claims invalid" };
+    }
+    const claims = toClaims(raw, nowMs);
+    if (!claims) return { ok: false, reason: "invalid", detail: "access token claims malformed" };
+    this.#cache.set(token, claims, claims.exp * 1000);
+    return { ok: true, claims };
+  }
+}
+
+function toClaims(raw: Record<string, unknown>, nowMs: number): AccessClaims | undefined {
+  const { sub, sessionHandle, iat, exp, antiCsrfToken } = raw;
+  if (typeof sub !== "string" || sub.length === 0) return undefined;
+  if (typeof sessionHandle !== "string" || sessionHandle.length === 0) return undefined;
+  if (typeof iat !== "number" || !Number.isInteger(iat) || iat > nowMs / 1000 + IAT_SKEW_SECONDS) return undefined;
+  if (typeof exp !== "number" || !Number.isFinite(exp)) return undefined;
+  if (antiCsrfToken !== undefined && typeof antiCsrfToken !== "string") return undefined;
+  const payload: JsonObject = {};
+  for (const [name, value] of Object.entries(raw)) if (!RESERVED_CLAIMS.has(name)) payload[name] = value;
+  return { userId: sub, handle: sessionHandle, iat, exp, antiCsrfToken, payload };
+}
+
+/** The `front-token` header: standard base64 of `{"uid","ate","up"}` (WIRE.md). */
+export function frontToken(userId: string, expSeconds: number, fullPayload: JsonObject): string {
+  return base64(utf8(JSON.stringify({ uid: userId, ate: expSeconds * 1000, up: fullPayload })));
+}

@@ -1,0 +1,59 @@
+// Reading the Cookie header and writing Set-Cookie lines, defensively: bad input never throws.
+
+/** Longest Cookie header we parse; anything longer is treated as carrying no session. */
+export const MAX_COOKIE_HEADER = 64 * 1024;
+
+/** The first value of `name` in a Cookie header, or undefined. Never throws. */
+export function readCookie(header: string | null | undefined, name: string): string | undefined {
+  if (typeof header !== "string" || header.length === 0 || header.length > MAX_COOKIE_HEADER) return undefined;
+  let start = 0;
+  while (start < header.length) {
+    let end = header.indexOf(";", start);
+    if (end === -1) end = header.length;
+    const eq = header.indexOf("=", start);
+    if (eq !== -1 && eq < end && header.slice(start, eq).trim() === name) {
+      let value = header.slice(eq + 1, end).trim();
+      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+      if (value.includes("%")) {
+        try {
+          value = decodeURIComponent(value);
+        } catch {
+          // not percent-encoded after all: keep the raw value, verification will reject it
+        }
+      }
+      return value;
+    }
+    start = end + 1;
+  }
+  return undefined;
+}
+
+export type SameSite = "lax" | "strict" | "none";
+
+export interface CookieAttributes {
+  path: string;
+  expires: Date;
+  httpOnly: boolean;
+  secure: boolean;
+  sameSite: SameSite;
+  domain?: string | undefined;
+}
+
+const SAME_SITE: Record<SameSite, string> = { lax: "Lax", strict: "Strict", none: "None" };
+
+/** Serialises one Set-Cookie value. Values we write are base64url, JWTs or empty: no encoding needed. */
+export function serializeCookie(name: string, value: string, attributes: CookieAttributes): string {
+  let out = `${name}=${value}; Path=${attributes.path}; Expires=${attributes.expires.toUTCString()}`;
+  if (attributes.expires.getTime() <= 0) out += "; Max-Age=0";
+  if (attributes.domain) out += `; Domain=${attributes.domain}`;
+  if (attributes.httpOnly) out += "; HttpOnly";
+  if (attributes.secure) out += "; Secure";
+  out += `; SameSite=${SAME_SITE[attributes.sameSite]}`;
+  return out;
+}
+
+/** The cookie name a Set-Cookie line sets. */
+export function setCookieName(line: string): string {
+  const eq = line.indexOf("=");
+  return (eq === -1 ? line : line.slice(0, eq)).trim();
+}

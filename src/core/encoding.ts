@@ -1,0 +1,84 @@
+// Byte and string helpers on WebCrypto and the web platform only, so the core runs anywhere.
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(text);
+}
+
+export function fromUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+function toBinary(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return out;
+}
+
+/** Standard base64 with padding (the `front-token` encoding). */
+export function base64(bytes: Uint8Array): string {
+  return btoa(toBinary(bytes));
+}
+
+export function base64url(bytes: Uint8Array): string {
+  return base64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** Decodes base64url; undefined for anything that is not canonical base64url. */
+export function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
+  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
+  let binary: string;
+  try {
+    binary = atob(padded);
+  } catch {
+    return undefined;
+  }
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+export type RandomBytes = (length: number) => Uint8Array<ArrayBuffer>;
+
+export const cryptoRandomBytes: RandomBytes = (length) => crypto.getRandomValues(new Uint8Array(length));
+
+export async function sha256(data: Uint8Array<ArrayBuffer> | string): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = typeof data === "string" ? utf8(data) : data;
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+export async function importHmacKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+}
+
+export async function hmac(key: CryptoKey, data: Uint8Array<ArrayBuffer> | string): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = typeof data === "string" ? utf8(data) : data;
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, bytes));
+}
+
+/** Checks an HMAC tag in constant time (WebCrypto's verify compares without early exit). */
+export async function hmacVerify(
+  key: CryptoKey,
+  tag: Uint8Array<ArrayBuffer>,
+  data: Uint8Array<ArrayBuffer> | string,
+): Promise<boolean> {
+  const bytes = typeof data === "string" ? utf8(data) : data;
+  return crypto.subtle.verify("HMAC", key, tag, bytes);
+}
+
+/** Compares two strings in time that depends only on their lengths. */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const x = utf8(a);
+  const y = utf8(b);
+  let diff = x.length ^ y.length;
+  const n = Math.max(x.length, y.length);
+  for (let i = 0; i < n; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}

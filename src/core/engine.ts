@@ -1,0 +1,169 @@
+// The session engine: creating, verifying, refreshing and revoking sessions on one store.
+// Public objects (`createSessions`, `Session`) are thin layers over it.
+
+import { AccessTokens, type AccessClaims, assertCustomPayload } from "./access-token.js";
+import { readCookie } from "./cookies.js";
+import { base64url, hmac, timingSafeEqual } from "./encoding.js";
+import { SessionError, type SessionErrorCode, isSessionError } from "./errors.js";
+import { ResponseWriter, type SessionRequest, type SessionResponse, readHeader, requestMethod } from "./http.js";
+import { KeyRing } from "./keys.js";
+import { notifyGuard } from "./notify.js";
+import type { ResolvedOptions } from "./options.js";
+import { type RevocationGuard, checkDatabase, trustTokens } from "./revocation.js";
+import type { JsonObject } from "./store.js";
+import { ACCESS_COOKIE, type IssuedAccess, TokenTransport } from "./transport.js";
+
+/** Input of `createNewSession`. */
+export interface NewSessionInput {
+  /** The user this session belongs to. */
+  userId: string;
+  /** Custom claims carried in every access token (visible to the browser through `front-token`). */
+  jwtPayload?: JsonObject;
+  /** Private JSON data kept only in the database. */
+  sessionData?: unknown;
+}
+
+/** Options of `getSession`. */
+export interface GetSessionOptions {
+  /** Check anti-CSRF; default: for every method except GET, HEAD and OPTIONS. */
+  antiCsrfCheck?: boolean;
+  /** When false, a request without an access token yields `undefined` instead of an error (default true). */
+  sessionRequired?: boolean;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export class Engine {
+  readonly keys: KeyRing;
+  readonly tokens: AccessTokens;
+  readonly transport: TokenTransport;
+  readonly revocation: RevocationGuard;
+
+  constructor(readonly options: ResolvedOptions) {
+    this.keys = new KeyRing(options, this.run);
+    this.tokens = new AccessTokens(this.keys, options);
+    this.transport = new TokenTransport(options);
+    this.revocation =
+      options.revocation === "check-database"
+        ? checkDatabase(options, this.run)
+        : options.revocation === "notify"
+          ? notifyGuard(options, this.run)
+          : trustTokens;
+  }
+
+  now(): Date {
+    return new Date(this.options.now());
+  }
+
+  /** Runs a store call: a failure or a timeout becomes GENERAL_ERROR (500), never a 401. */
+  readonly run = async <T>(operation: () => Promise<T>): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`session store did not answer within ${this.options.storeTimeoutMs} ms`)),
+          this.options.storeTimeoutMs,
+        );
+      });
+      return await Promise.race([operation(), timeout]);
+    } catch (error) {
+      if (isSessionError(error)) throw error;
+      throw new SessionError("GENERAL_ERROR", "sessionkit: the session store failed", { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  error(code: Exclude<SessionErrorCode, "GENERAL_ERROR">, message: string, clearOn?: ResponseWriter): SessionError {
+    if (clearOn && !clearOn.sent) this.transport.clear(clearOn);
+    return new SessionError(code, message, {
+      status: this.options.sessionExpiredStatusCode,
+      clearedCookies: clearOn !== undefined && !clearOn.sent,
+    });
+  }
+
+  /** The session's anti-CSRF token in "via-token" mode: derived, so it needs no storage. */
+  async antiCsrfTokenFor(handle: string): Promise<string | undefined> {
+    if (this.options.antiCsrf !== "via-token") return undefined;
+    return base64url(await hmac(await this.run(() => this.keys.refreshKey()), `anti-csrf:${handle}`));
+  }
+
+  async issueAccess(userId: string, handle: string, payload: JsonObject): Promise<{ issued: IssuedAccess; claims: AccessClaims }> {
+    const antiCsrfToken = await this.antiCsrfTokenFor(handle);
+    const signed = await this.signWithStoreErrors(() => this.tokens.sign({ userId, handle, payload, antiCsrfToken }));
+    return {
+      issued: { token: signed.token, userId, exp: signed.claims.exp, fullPayload: signed.fullPayload, antiCsrfToken },
+      claims: signed.claims,
+    };
+  }
+
+  private async signWithStoreErrors<T>(sign: () => Promise<T>): Promise<T> {
+    try {
+      return await sign();
+    } catch (error) {
+      if (isSessionError(error)) throw error;
+      throw new SessionError("GENERAL_ERROR", "sessionkit: could not sign an access token", { cause: error });
+    }
+  }
+
+  /** A UUID v4 from the injected randomness. */
+  newHandle(): string {
+    const b = this.options.randomBytes(16);
+    b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+    b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+    const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  /** Verifies the request's access token and returns its claims with the writer for the response. */
+  async verifyRequest(
+    request: SessionRequest,
+    response: SessionResponse,
+    options: GetSessionOptions = {},
+  ): Promise<{ claims: AccessClaims; writer: ResponseWriter } | undefined> {
+    const writer = new ResponseWriter(response);
+    const token = readCookie(readHeader(request, "cookie"), ACCESS_COOKIE);
+    if (!token) {
+      if (options.sessionRequired === false) return undefined;
+      throw this.error("UNAUTHORISED", "no access token in the request");
+    }
+    const result = await this.tokens.verify(token);
+    if (!result.ok) throw this.error("TRY_REFRESH_TOKEN", result.detail);
+    const { claims } = result;
+    const checkCsrf = options.antiCsrfCheck ?? !SAFE_METHODS.has(requestMethod(request));
+    if (checkCsrf) this.checkAntiCsrf(request, claims);
+    if (await this.revocation.isRevoked(claims)) {
+      throw this.error("UNAUTHORISED", "the session has been revoked", writer);
+    }
+    return { claims, writer };
+  }
+
+  private checkAntiCsrf(request: SessionRequest, claims: AccessClaims): void {
+    const mode = this.options.antiCsrf;
+    if (mode === "via-custom-header" && readHeader(request, "rid") === undefined) {
+      throw this.error("TRY_REFRESH_TOKEN", "anti-CSRF check failed: the rid header is missing");
+    }
+    if (mode === "via-token") {
+      const sent = readHeader(request, "anti-csrf");
+      if (sent === undefined || claims.antiCsrfToken === undefined || !timingSafeEqual(sent, claims.antiCsrfToken)) {
+        throw this.error("TRY_REFRESH_TOKEN", "anti-CSRF check failed: the anti-csrf header is missing or wrong");
+      }
+    }
+  }
+
+  /** Revokes sessions in the store and in this process; returns the revoked handles. */
+  async revoke(by: { handle: string } | { userId: string }): Promise<string[]> {
+    const notifyChannel = this.options.revocation === "notify" ? this.options.notifyChannel : undefined;
+    const handles = await this.run(() => this.options.store.revoke({ by, now: this.now(), notifyChannel }));
+    this.revocation.noteRevoked(handles);
+    return handles;
+  }
+
+  assertNewSessionInput(input: NewSessionInput): void {
+    if (!input || typeof input !== "object") throw new TypeError("sessionkit: createNewSession needs { userId }");
+    if (typeof input.userId !== "string" || input.userId.length === 0 || input.userId.length > 512) {
+      throw new TypeError("sessionkit: userId must be a non-empty string of at most 512 characters");
+    }
+    if (input.jwtPayload !== undefined) assertCustomPayload(input.jwtPayload);
+  }
+}

@@ -1,0 +1,101 @@
+// The routes sessionkit answers itself (refresh, sign-out, JWKS, CORS preflights), as a fetch
+// handler and as a Node (req, res, next) middleware.
+
+import type { CorsPolicy } from "./cors.js";
+import type { Engine } from "./engine.js";
+import { isSessionError, wireMessage } from "./errors.js";
+import { type NodeResponseLike, type SessionRequest, requestMethod, requestPath } from "./http.js";
+import { refreshSession } from "./lifecycle.js";
+import { Session } from "./session.js";
+
+function json(status: number, body: unknown, headers: Headers): Response {
+  headers.set("content-type", "application/json; charset=utf-8");
+  headers.set("cache-control", "no-store");
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+function errorResponse(error: unknown, headers: Headers, onWarning: (m: string, e?: unknown) => void): Response {
+  if (isSessionError(error)) {
+    if (error.code === "GENERAL_ERROR") onWarning(`sessionkit: ${error.message}`, error.cause);
+    return json(error.status, { message: wireMessage(error.code) }, headers);
+  }
+  onWarning("sessionkit: unexpected error in a session route", error);
+  return json(500, { message: "internal error" }, headers);
+}
+
+/** Answers sessionkit's own routes; undefined for every other request. */
+export async function handleRequest(
+  engine: Engine,
+  cors: CorsPolicy | undefined,
+  request: SessionRequest,
+): Promise<Response | undefined> {
+  const method = requestMethod(request);
+  const preflight = cors?.preflight(request, method);
+  if (preflight) return preflight;
+
+  const path = requestPath(request);
+  const base = engine.options.basePath;
+  const route =
+    path === `${base}/session/refresh` ? "refresh" : path === `${base}/signout` ? "signout" : path === `${base}/jwt/jwks.json` ? "jwks" : undefined;
+  if (!route) return undefined;
+
+  const headers = cors?.headersFor(request) ?? new Headers();
+  const expected = route === "jwks" ? "GET" : "POST";
+  if (method !== expected) {
+    headers.set("allow", expected);
+    return json(405, { message: `use ${expected}` }, headers);
+  }
+  try {
+    if (route === "refresh") {
+      await refreshSession(engine, request, headers);
+      return json(200, {}, headers);
+    }
+    if (route === "signout") {
+      const verified = await engine.verifyRequest(request, headers);
+      if (verified) await new Session(engine, verified.claims, verified.writer).revokeSession();
+      return json(200, { status: "OK" }, headers);
+    }
+    headers.set("cache-control", "public, max-age=60");
+    headers.set("content-type", "application/json; charset=utf-8");
+    return new Response(JSON.stringify(await engine.keys.jwks()), { status: 200, headers });
+  } catch (error) {
+    return errorResponse(error, headers, engine.options.onWarning);
+  }
+}
+
+/** A Node `(req, res, next)` middleware: sessionkit's routes answered, CORS headers applied to the rest. */
+export type NodeMiddleware = (
+  req: SessionRequest,
+  res: NodeResponseLike & { statusCode: number; end(body?: string): unknown },
+  next?: (error?: unknown) => void,
+) => Promise<boolean>;
+
+export function nodeMiddleware(engine: Engine, cors: () => CorsPolicy | undefined): NodeMiddleware {
+  return async (req, res, next) => {
+    let response: Response | undefined;
+    try {
+      response = await handleRequest(engine, cors(), req);
+    } catch (error) {
+      if (next) next(error);
+      else throw error;
+      return true;
+    }
+    if (!response) {
+      cors()?.headersFor(req).forEach((value, name) => res.setHeader(name, value));
+      next?.();
+      return false;
+    }
+    res.statusCode = response.status;
+    response.headers.forEach((value, name) => {
+      if (name !== "set-cookie") res.setHeader(name, value);
+    });
+    const cookies = response.headers.getSetCookie();
+    if (cookies.length > 0) {
+      const existing = res.getHeader("set-cookie");
+      const before = existing === undefined ? [] : Array.isArray(existing) ? existing.map(String) : [String(existing)];
+      res.setHeader("set-cookie", [...before, ...cookies]);
+    }
+    res.end(await response.text());
+    return true;
+  };
+}

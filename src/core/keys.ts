@@ -1,0 +1,192 @@
+// Signing keys shared by every instance through the store: created by the first process that
+// needs one (a unique slot makes concurrent creators agree), rotated per time slot, cached here.
+
+import { exportJWK, generateKeyPair, importJWK } from "jose";
+import { base64url, fromBase64url, importHmacKey, sha256, utf8 } from "./encoding.js";
+import type { ResolvedOptions } from "./options.js";
+import type { KeyRecord } from "./store.js";
+
+interface LoadedKey {
+  record: KeyRecord;
+  publicKey: CryptoKey;
+  privateKey?: Promise<CryptoKey>;
+}
+
+/** A public key as published in the JWKS document. */
+export type PublicJwk = JsonWebKey & { kid: string; alg: string; use: "sig" };
+
+const FAR_FUTURE = new Date("9999-12-31T00:00:00Z");
+/** How long an unknown `kid` is remembered before the store is asked again (real time, not the injected clock). */
+const UNKNOWN_KID_RETRY_MS = 1000;
+
+export class KeyRing {
+  #keys = new Map<string, LoadedKey>();
+  #loading: Promise<void> | undefined;
+  #loaded = false;
+  #creating = new Map<number, Promise<LoadedKey>>();
+  #unknownKids = new Map<string, number>();
+  #refreshRecord: KeyRecord | undefined;
+  #refreshKey: Promise<CryptoKey> | undefined;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    /** Runs a store call with timeout and error mapping. */
+    private readonly run: <T>(operation: () => Promise<T>) => Promise<T>,
+  ) {}
+
+  private slotOf(nowMs: number): number {
+    return Math.floor(nowMs / 1000 / this.options.keyRotationInterval);
+  }
+
+  /** Loads keys from the store (single flight). */
+  private reload(): Promise<void> {
+    this.#loading ??= (async () => {
+      try {
+        const records = await this.run(() => this.options.store.loadKeys(new Date(this.options.now())));
+        const next = new Map<string, LoadedKey>();
+        for (const record of records) {
+          if (record.purpose === "refresh") this.#refreshRecord ??= record;
+          if (record.purpose !== "signing" || !record.publicJwk) continue;
+          const existing = this.#keys.get(record.kid);
+          next.set(record.kid, existing ?? { record, publicKey: await importPublic(record) });
+        }
+        this.#keys = next;
+        this.#loaded = true;
+      } finally {
+        this.#loading = undefined;
+      }
+    })();
+    return this.#loading;
+  }
+
+  private async ensureLoaded(): Promise<void> {
+    if (!this.#loaded) await this.reload();
+  }
+
+  /** The key to sign new access tokens with, creating this slot's key when none exists. */
+  async signingKey(): Promise<{ kid: string; algorithm: string; privateKey: CryptoKey }> {
+    await this.ensureLoaded();
+    const slot = this.slotOf(this.options.now());
+    let key = this.findSigning(slot);
+    if (!key) {
+      let creating = this.#creating.get(slot);
+      if (!creating) {
+        creating = this.createSigning(slot).finally(() => this.#creating.delete(slot));
+        this.#creating.set(slot, creating);
+      }
+      key = await creating;
+    }
+    key.privateKey ??= importJWK(key.record.privateJwk, key.record.algorithm) as Promise<CryptoKey>;
+    return { kid: key.record.kid, algorithm: key.record.algorithm, privateKey: await key.privateKey };
+  }
+
+  private findSigning(slot: number): LoadedKey | undefined {
+    for (const key of this.#keys.values()) {
+      if (key.record.slot === slot && key.record.algorithm === this.options.algorithm) return key;
+    }
+    return undefined;
+  }
+
+  private async createSigning(slot: number): Promise<LoadedKey> {
+    const { algorithm, keyRotationInterval, accessTokenTtl } = this.options;
+    const pair = await generateKeyPair(algorithm, { extractable: true });
+    const kid = base64url(this.options.randomBytes(12));
+    const slotEndMs = (slot + 1) * keyRotationInterval * 1000;
+    await this.run(async () =>
+      this.options.store.insertKey({
+        kid,
+        purpose: "signing",
+        algorithm,
+        slot,
+        publicJwk: await exportJWK(pair.publicKey),
+        privateJwk: await exportJWK(pair.privateKey),
+        createdAt: new Date(this.options.now()),
+        // Tokens signed until the slot ends stay verifiable for one more access-token lifetime.
+        expiresAt: new Date(slotEndMs + (accessTokenTtl + 60) * 1000),
+      }),
+    );
+    // Another instance may have won the slot: whatever the store holds now is the key.
+    await this.reload();
+    const key = this.findSigning(slot);
+    if (!key) throw new Error("sessionkit: the store did not keep the new signing key");
+    return key;
+  }
+
+  /** The public key for a `kid`, asking the store again (rate-limited) when it is unknown. */
+  async verificationKey(kid: string): Promise<{ key: CryptoKey; algorithm: string } | undefined> {
+    await this.ensureLoaded();
+    let key = this.#keys.get(kid);
+    if (!key) {
+      const seen = this.#unknownKids.get(kid);
+      const realNow = performance.now();
+      if (seen !== undefined && realNow - seen < UNKNOWN_KID_RETRY_MS) return undefined;
+      if (this.#unknownKids.size > 1000) this.#unknownKids.clear();
+      this.#unknownKids.set(kid, realNow);
+      await this.reload();
+      key = this.#keys.get(kid);
+      if (!key) return undefined;
+      this.#unknownKids.delete(kid);
+    }
+    if (key.record.expiresAt.getTime() <= this.options.now()) return undefined;
+    return { key: key.publicKey, algorithm: key.record.algorithm };
+  }
+
+  /** The JWKS document: public keys only. */
+  async jwks(): Promise<{ keys: PublicJwk[] }> {
+    await this.signingKey();
+    const now = this.options.now();
+    const keys: PublicJwk[] = [];
+    for (const { record } of this.#keys.values()) {
+      if (record.expiresAt.getTime() <= now || !record.publicJwk) continue;
+      keys.push({ ...publicPart(record.publicJwk), kid: record.kid, alg: record.algorithm, use: "sig" });
+    }
+    return { keys };
+  }
+
+  /** The HMAC key that authenticates refresh tokens and derives anti-CSRF tokens. */
+  refreshKey(): Promise<CryptoKey> {
+    this.#refreshKey ??= this.loadRefreshKey().catch((error: unknown) => {
+      this.#refreshKey = undefined;
+      throw error;
+    });
+    return this.#refreshKey;
+  }
+
+  private async loadRefreshKey(): Promise<CryptoKey> {
+    if (this.options.secret !== undefined) return importHmacKey(await sha256(utf8(`sessionkit:${this.options.secret}`)));
+    await this.ensureLoaded();
+    if (!this.#refreshRecord) {
+      await this.run(() =>
+        this.options.store.insertKey({
+          kid: `refresh-${base64url(this.options.randomBytes(8))}`,
+          purpose: "refresh",
+          algorithm: "HS256",
+          slot: 0,
+          publicJwk: null,
+          privateJwk: { kty: "oct", k: base64url(this.options.randomBytes(32)) },
+          createdAt: new Date(this.options.now()),
+          expiresAt: FAR_FUTURE,
+        }),
+      );
+      // Concurrent creators: the unique slot keeps one; read back whichever won.
+      await this.reload();
+    }
+    const record = this.#refreshRecord as KeyRecord | undefined;
+    const raw = record?.privateJwk.k ? fromBase64url(record.privateJwk.k) : undefined;
+    if (!raw || raw.length < 32) throw new Error("sessionkit: the store holds no usable refresh key");
+    return importHmacKey(raw);
+  }
+}
+
+async function importPublic(record: KeyRecord): Promise<CryptoKey> {
+  return (await importJWK(record.publicJwk as JsonWebKey, record.algorithm)) as CryptoKey;
+}
+
+const PUBLIC_MEMBERS = ["kty", "crv", "x", "y", "n", "e"] as const;
+
+/** Copies only public members, so a private JWK can never leak through the JWKS. */
+function publicPart(jwk: JsonWebKey): JsonWebKey {
+  const out: Record<string, unknown> = {};
+  for (const name of PUBLIC_MEMBERS) if (jwk[name] !== undefined) out[name] = jwk[name];
+  return out as JsonWebKey;
+}

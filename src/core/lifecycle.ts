@@ -1,0 +1,120 @@
+// Starting a session (sign-in) and refreshing one: the two places refresh tokens are minted.
+
+import { readCookie } from "./cookies.js";
+import { base64url, fromBase64url, timingSafeEqual } from "./encoding.js";
+import type { Engine, NewSessionInput } from "./engine.js";
+import { ResponseWriter, type SessionRequest, type SessionResponse, readHeader } from "./http.js";
+import { hashRefreshToken, mintRefreshToken, nextSecret, openRefreshToken } from "./refresh-token.js";
+import { Session, assertJson } from "./session.js";
+import { REFRESH_COOKIE } from "./transport.js";
+
+/** Creates a session row and writes its tokens to the response. One store call once keys are loaded. */
+export async function createNewSession(engine: Engine, input: NewSessionInput, response: SessionResponse): Promise<Session> {
+  engine.assertNewSessionInput(input);
+  const sessionData = input.sessionData ?? {};
+  assertJson(sessionData);
+  const writer = new ResponseWriter(response);
+  writer.assertOpen("create a session");
+  const { options } = engine;
+  const now = options.now();
+  const handle = engine.newHandle();
+  const refreshKey = await engine.run(() => engine.keys.refreshKey());
+  const refreshToken = await mintRefreshToken(refreshKey, { handle, generation: 0, secret: options.randomBytes(32) });
+  const expiresAt = new Date(now + options.refreshTokenTtl * 1000);
+  const jwtPayload = input.jwtPayload ?? {};
+  // Sign first so a key problem fails before anything is stored.
+  const { issued, claims } = await engine.issueAccess(input.userId, handle, jwtPayload);
+  await engine.run(async () =>
+    options.store.createSession({
+      handle,
+      userId: input.userId,
+      jwtPayload,
+      sessionData,
+      refreshHash: await hashRefreshToken(refreshToken),
+      createdAt: new Date(now),
+      expiresAt,
+    }),
+  );
+  writer.assertOpen("create a session");
+  engine.transport.write(writer, issued, { token: refreshToken, expiresAt });
+  return new Session(engine, claims, writer);
+}
+
+/**
+ * Rotates the request's refresh token with one conditional UPDATE … RETURNING. A token rotated
+ * away less than `refreshGraceSeconds` ago gets the current token again (two tabs refreshing at
+ * once); an older genuine token is theft and ends the session.
+ */
+export async function refreshSession(engine: Engine, request: SessionRequest, response: SessionResponse): Promise<Session> {
+  const writer = new ResponseWriter(response);
+  const { options } = engine;
+  const fail = (code: "UNAUTHORISED" | "TOKEN_THEFT_DETECTED", message: string) => engine.error(code, message, writer);
+
+  const token = readCookie(readHeader(request, "cookie"), REFRESH_COOKIE);
+  if (!token) throw fail("UNAUTHORISED", "no refresh token in the request");
+  if (options.antiCsrf === "via-custom-header" && readHeader(request, "rid") === undefined) {
+    throw fail("UNAUTHORISED", "anti-CSRF check failed: the rid header is missing");
+  }
+  const key = await engine.run(() => engine.keys.refreshKey());
+  const parts = await openRefreshToken(key, token);
+  if (!parts) throw fail("UNAUTHORISED", "the refresh token is not valid");
+  if (options.antiCsrf === "via-token") {
+    const sent = readHeader(request, "anti-csrf");
+    const expected = await engine.antiCsrfTokenFor(parts.handle);
+    if (sent === undefined || expected === undefined || !timingSafeEqual(sent, expected)) {
+      throw fail("UNAUTHORISED", "anti-CSRF check failed: the anti-csrf header is missing or wrong");
+    }
+  }
+
+  const nonce = options.randomBytes(32);
+  const next = await mintRefreshToken(key, {
+    handle: parts.handle,
+    generation: parts.generation + 1,
+    secret: await nextSecret(parts.secret, nonce),
+  });
+  const [presentedHash, nextHash] = await Promise.all([hashRefreshToken(token), hashRefreshToken(next)]);
+  const now = options.now();
+  const row = await engine.run(() =>
+    options.store.rotateRefresh({
+      handle: parts.handle,
+      presentedHash,
+      nextHash,
+      nextNonce: base64url(nonce),
+      nextGeneration: parts.generation + 1,
+      now: new Date(now),
+      expiresAt: new Date(now + options.refreshTokenTtl * 1000),
+    }),
+  );
+  if (!row) throw fail("UNAUTHORISED", "the session has expired or was revoked");
+
+  let refreshToken: string | undefined;
+  if (timingSafeEqual(row.refreshHash, nextHash)) {
+    refreshToken = next;
+  } else if (
+    row.previousRefreshHash !== null &&
+    timingSafeEqual(row.previousRefreshHash, presentedHash) &&
+    row.rotatedAt !== null &&
+    now - row.rotatedAt.getTime() <= options.refreshGraceSeconds * 1000 &&
+    row.refreshNonce !== null
+  ) {
+    // A concurrent refresh rotated this token a moment ago: hand out the token it created.
+    const storedNonce = fromBase64url(row.refreshNonce);
+    const current = storedNonce
+      ? await mintRefreshToken(key, {
+          handle: parts.handle,
+          generation: row.refreshGeneration,
+          secret: await nextSecret(parts.secret, storedNonce),
+        })
+      : undefined;
+    if (current && timingSafeEqual(await hashRefreshToken(current), row.refreshHash)) refreshToken = current;
+  }
+  if (refreshToken === undefined) {
+    await engine.revoke({ handle: parts.handle });
+    throw fail("TOKEN_THEFT_DETECTED", "a refresh token was used after it had been rotated; the session is revoked");
+  }
+
+  const { issued, claims } = await engine.issueAccess(row.userId, parts.handle, row.jwtPayload);
+  writer.assertOpen("refresh the session");
+  engine.transport.write(writer, issued, { token: refreshToken, expiresAt: row.expiresAt });
+  return new Session(engine, claims, writer);
+}

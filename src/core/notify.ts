@@ -1,0 +1,106 @@
+// Revocation "notify": revoked handles live in memory, fed by the store's LISTEN/NOTIFY, so
+// verification needs no store call. Fail closed: until the listener is up and has read the
+// revocation log, and whenever it drops, every verification asks the store instead.
+
+import type { ResolvedOptions } from "./options.js";
+import type { RevocationGuard } from "./revocation.js";
+
+const RETRY_MS = 1000;
+const PRUNE_EVERY_MS = 60_000;
+
+export function notifyGuard(
+  options: ResolvedOptions,
+  run: <T>(operation: () => Promise<T>) => Promise<T>,
+): RevocationGuard {
+  const { store } = options;
+  const listen = store.listen?.bind(store);
+  if (!listen) {
+    throw new TypeError('sessionkit: revocation "notify" needs a store that can LISTEN (drizzleStore on postgres.js or PGlite)');
+  }
+  // A revoked handle must be remembered as long as an access token for it can still be valid.
+  const windowMs = (options.accessTokenTtl + 60) * 1000;
+  const revoked = new Map<string, number>();
+  let lastPrune = options.now();
+  let listening = false;
+  let live = false;
+  let closed = false;
+  let epoch = 0;
+  let stop: (() => Promise<void>) | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const remember = (handle: string, atMs: number) => {
+    revoked.set(handle, atMs);
+    const now = options.now();
+    if (now - lastPrune > PRUNE_EVERY_MS) {
+      lastPrune = now;
+      for (const [h, at] of revoked) if (now - at > windowMs) revoked.delete(h);
+    }
+  };
+
+  const retry = (what: () => void) => {
+    if (closed) return;
+    retryTimer = setTimeout(what, RETRY_MS);
+    (retryTimer as { unref?: () => void }).unref?.();
+  };
+
+  const catchUp = async (): Promise<void> => {
+    const mine = ++epoch;
+    live = false;
+    try {
+      const entries = await run(() => store.revocationsSince(0, new Date(options.now() - windowMs)));
+      for (const entry of entries) remember(entry.handle, entry.revokedAt.getTime());
+      if (mine === epoch && listening && !closed) live = true;
+    } catch (error) {
+      options.onWarning("sessionkit: could not read the revocation log; checking the store on every request until it can", error);
+      retry(() => {
+        if (mine === epoch && listening) void catchUp();
+      });
+    }
+  };
+
+  const start = async (): Promise<void> => {
+    try {
+      const stopListening = await listen(options.notifyChannel, {
+        onNotify(payload) {
+          const handle = payload.split(":")[0];
+          if (handle) remember(handle, options.now());
+        },
+        onListen() {
+          listening = true;
+          void catchUp();
+        },
+        onDrop(error) {
+          listening = false;
+          live = false;
+          epoch++;
+          options.onWarning("sessionkit: the revocation listener dropped; checking the store on every request until it is back", error);
+        },
+      });
+      if (closed) await stopListening();
+      else stop = stopListening;
+    } catch (error) {
+      options.onWarning("sessionkit: could not LISTEN for revocations; retrying", error);
+      retry(() => void start());
+    }
+  };
+  const started = start();
+
+  return {
+    isRevoked(claims) {
+      if (revoked.has(claims.handle)) return true;
+      if (live) return false;
+      return run(() => store.sessionExists(claims.handle, new Date(options.now()))).then((exists) => !exists);
+    },
+    noteRevoked(handles) {
+      const now = options.now();
+      for (const handle of handles) remember(handle, now);
+    },
+    async close() {
+      closed = true;
+      live = false;
+      clearTimeout(retryTimer);
+      await started;
+      await stop?.();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// The options of `createSessions`, their defaults, and their validation.
+
+import type { SameSite } from "./cookies.js";
+import { type RandomBytes, cryptoRandomBytes } from "./encoding.js";
+import type { SessionStore } from "./store.js";
+
+/** Anti-CSRF protection for cookie sessions. */
+export type AntiCsrfMode = "via-token" | "via-custom-header" | "none";
+/** How quickly a revoked session's access token stops working. */
+export type RevocationMode = "none" | "check-database" | "notify";
+/** JWS algorithm of the access tokens. */
+export type SigningAlgorithm = "RS256" | "ES256" | "EdDSA";
+
+/** Cross-origin settings: the exact origins allowed to call with credentials. */
+export interface CorsOptions {
+  /** Exact origins (`https://app.example.com`), or a predicate. */
+  origins: readonly string[] | ((origin: string) => boolean);
+  /** Extra request headers to allow on top of the SuperTokens SDK's. */
+  allowHeaders?: readonly string[];
+  /** Preflight cache lifetime in seconds (default 600). */
+  maxAge?: number;
+}
+
+/** Options of {@link createSessions}. Only `store` is required. */
+export interface CreateSessionsOptions {
+  /** Where sessions and keys live: `drizzleStore(db)`. */
+  store: SessionStore;
+  /** Access-token lifetime in seconds (default 3600). */
+  accessTokenTtl?: number;
+  /** Refresh-token (and session) lifetime in seconds, extended on every refresh (default 100 days). */
+  refreshTokenTtl?: number;
+  /** Anti-CSRF mode (default `"via-custom-header"`). */
+  antiCsrf?: AntiCsrfMode;
+  /** Revocation mode (default `"none"`). */
+  revocation?: RevocationMode;
+  /** How long a just-rotated refresh token stays usable, in seconds (default 10). */
+  refreshGraceSeconds?: number;
+  /** Cookie attributes. `secure` defaults to true, `sameSite` to `"lax"`. */
+  cookies?: { secure?: boolean; sameSite?: SameSite; domain?: string | undefined };
+  /** Base path of the refresh, sign-out and JWKS routes (default `"/auth"`). */
+  basePath?: string;
+  /** HTTP status for session errors other than GENERAL_ERROR (default 401). */
+  sessionExpiredStatusCode?: number;
+  /** Signing algorithm of new access tokens (default `"RS256"`). */
+  algorithm?: SigningAlgorithm;
+  /** Seconds between signing-key rotations (default 7 days). */
+  keyRotationInterval?: number;
+  /**
+   * Optional server secret (at least 32 characters) that authenticates refresh tokens and
+   * derives anti-CSRF tokens. Without it a random key is created once and kept in the keys table.
+   */
+  secret?: string;
+  /** How many verified access tokens to remember (default 10,000; 0 turns the cache off). */
+  tokenCacheSize?: number;
+  /** A store call slower than this (ms) fails with GENERAL_ERROR (default 10,000). */
+  storeTimeoutMs?: number;
+  /** Channel for revocation notices with `revocation: "notify"` (default `"sessionkit_revocations"`). */
+  notifyChannel?: string;
+  /** Cross-origin settings; `sessions.cors()` can set them later. */
+  cors?: CorsOptions;
+  /** Receives operational warnings (listener drops, store failures). Never receives secrets. */
+  onWarning?: (message: string, error?: unknown) => void;
+  /** Injected clock in epoch milliseconds (tests move it instead of sleeping). */
+  now?: () => number;
+  /** Injected randomness. */
+  randomBytes?: RandomBytes;
+}
+
+export interface ResolvedOptions {
+  store: SessionStore;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  antiCsrf: AntiCsrfMode;
+  revocation: RevocationMode;
+  refreshGraceSeconds: number;
+  cookies: { secure: boolean; sameSite: SameSite; domain: string | undefined };
+  basePath: string;
+  sessionExpiredStatusCode: number;
+  algorithm: SigningAlgorithm;
+  keyRotationInterval: number;
+  secret: string | undefined;
+  tokenCacheSize: number;
+  storeTimeoutMs: number;
+  notifyChannel: string;
+  cors: CorsOptions | undefined;
+  onWarning: (message: string, error?: unknown) => void;
+  now: () => number;
+  randomBytes: RandomBytes;
+}
+
+function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
+    throw new TypeError(`sessionkit: ${name} must be a number >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(name: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value)) throw new TypeError(`sessionkit: ${name} must be one of ${allowed.join(", ")}`);
+  return value;
+}
+
+export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions {
+  if (!options || typeof options !== "object" || !options.store) {
+    throw new TypeError("sessionkit: createSessions needs a store, e.g. { store: drizzleStore(db) }");
+  }
+  const sameSite = oneOf("cookies.sameSite", options.cookies?.sameSite, ["lax", "strict", "none"], "lax");
+  let basePath = options.basePath ?? "/auth";
+  if (!basePath.startsWith("/")) basePath = `/${basePath}`;
+  basePath = basePath.replace(/\/+$/, "");
+  if (options.secret !== undefined && (typeof options.secret !== "string" || options.secret.length < 32)) {
+    throw new TypeError("sessionkit: secret must be a string of at least 32 characters");
+  }
+  const notifyChannel = options.notifyChannel ?? "sessionkit_revocations";
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(notifyChannel)) {
+    throw new TypeError("sessionkit: notifyChannel must be a lower-case SQL identifier");
+  }
+  return {
+    store: options.store,
+    accessTokenTtl: positive("accessTokenTtl", options.accessTokenTtl, 3600),
+    refreshTokenTtl: positive("refreshTokenTtl", options.refreshTokenTtl, 100 * 24 * 3600),
+    antiCsrf: oneOf("antiCsrf", options.antiCsrf, ["via-token", "via-custom-header", "none"], "via-custom-header"),
+    revocation: oneOf("revocation", options.revocation, ["none", "check-database", "notify"], "none"),
+    refreshGraceSeconds: positive("refreshGraceSeconds", options.refreshGraceSeconds, 10, 0),
+    cookies: {
+      // SameSite=None cookies are dropped by browsers unless Secure.
+      secure: sameSite === "none" ? true : (options.cookies?.secure ?? true),
+      sameSite,
+      domain: options.cookies?.domain,
+    },
+    basePath,
+    sessionExpiredStatusCode: positive("sessionExpiredStatusCode", options.sessionExpiredStatusCode, 401, 400),
+    algorithm: oneOf("algorithm", options.algorithm, ["RS256", "ES256", "EdDSA"], "RS256"),
+    keyRotationInterval: positive("keyRotationInterval", options.keyRotationInterval, 7 * 24 * 3600, 60),
+    secret: options.secret,
+    tokenCacheSize: positive("tokenCacheSize", options.tokenCacheSize, 10_000, 0),
+    storeTimeoutMs: positive("storeTimeoutMs", options.storeTimeoutMs, 10_000),
+    notifyChannel,
+    cors: options.cors,
+    onWarning: options.onWarning ?? ((message) => console.warn(message)),
+    now: options.now ?? Date.now,
+    randomBytes: options.randomBytes ?? cryptoRandomBytes,
+  };
+}

@@ -1,0 +1,33 @@
+// Whether a verified access token's session has been revoked, per revocation mode:
+// "none" trusts the token until it expires, "check-database" asks the store on every request,
+// "notify" keeps revoked handles in memory, fed by the store's LISTEN/NOTIFY (see notify.ts).
+
+import type { AccessClaims } from "./access-token.js";
+import type { ResolvedOptions } from "./options.js";
+
+export interface RevocationGuard {
+  /** True when the session behind these verified claims has been revoked. */
+  isRevoked(claims: AccessClaims): boolean | Promise<boolean>;
+  /** This process revoked these handles: reject them at once. */
+  noteRevoked(handles: readonly string[]): void;
+  /** Stops listeners and timers. */
+  close(): Promise<void>;
+}
+
+export const trustTokens: RevocationGuard = {
+  isRevoked: () => false,
+  noteRevoked: () => {},
+  close: async () => {},
+};
+
+export function checkDatabase(
+  options: ResolvedOptions,
+  run: <T>(operation: () => Promise<T>) => Promise<T>,
+): RevocationGuard {
+  return {
+    isRevoked: async (claims) =>
+      !(await run(() => options.store.sessionExists(claims.handle, new Date(options.now())))),
+    noteRevoked: () => {},
+    close: async () => {},
+  };
+}

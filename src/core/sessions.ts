@@ -1,0 +1,132 @@
+// `createSessions`: the public entry point, a thin typed layer over the engine.
+
+import { CorsPolicy } from "./cors.js";
+import { Engine, type GetSessionOptions, type NewSessionInput } from "./engine.js";
+import { type NodeMiddleware, handleRequest, nodeMiddleware } from "./handler.js";
+import type { SessionRequest, SessionResponse } from "./http.js";
+import type { PublicJwk } from "./keys.js";
+import { createNewSession, refreshSession } from "./lifecycle.js";
+import { type AntiCsrfMode, type CorsOptions, type CreateSessionsOptions, type RevocationMode, resolveOptions } from "./options.js";
+import { Session, assertJson, modifyData } from "./session.js";
+import { assertCustomPayload } from "./access-token.js";
+import type { JsonObject } from "./store.js";
+
+/** What `getSessionInformation` returns. */
+export interface SessionInformation {
+  userId: string;
+  jwtPayload: JsonObject;
+  sessionData: unknown;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** CORS headers for one request; also answers preflights through `handle`. */
+export type CorsHeaders = (request: SessionRequest) => Headers;
+
+/** The session settings adapters need to know about. */
+export interface SessionsConfig {
+  readonly basePath: string;
+  readonly refreshPath: string;
+  readonly antiCsrf: AntiCsrfMode;
+  readonly revocation: RevocationMode;
+}
+
+/** The sessions of one application, created by {@link createSessions}. */
+export interface Sessions {
+  /** Read-only settings, for adapters and clients. */
+  readonly config: SessionsConfig;
+  /** Starts a session (sign-in) and writes its cookies and `front-token` to `response`. */
+  createNewSession(input: NewSessionInput, response: SessionResponse): Promise<Session>;
+  /** The request's session; `undefined` only with `sessionRequired: false` and no access token. */
+  getSession(request: SessionRequest, response: SessionResponse, options: GetSessionOptions & { sessionRequired: false }): Promise<Session | undefined>;
+  getSession(request: SessionRequest, response: SessionResponse, options?: GetSessionOptions): Promise<Session>;
+  /** Rotates the request's refresh token (what `POST /auth/session/refresh` does). */
+  refreshSession(request: SessionRequest, response: SessionResponse): Promise<Session>;
+  /** Answers `POST /auth/session/refresh`, `POST /auth/signout`, `GET /auth/jwt/jwks.json` and CORS preflights; `undefined` for other requests. */
+  handle(request: Request): Promise<Response | undefined>;
+  /** The same routes as a Node `(req, res, next)` middleware for `node:http`, Express and Connect. */
+  middleware(): NodeMiddleware;
+  /** Revokes one session; true if it existed. */
+  revokeSession(handle: string): Promise<boolean>;
+  /** Revokes every session of a user; returns the revoked handles. */
+  revokeAllSessionsForUser(userId: string): Promise<string[]>;
+  /** Handles of the user's live sessions. */
+  getAllSessionHandlesForUser(userId: string): Promise<string[]>;
+  /** A session's stored state, or undefined when it does not exist or has expired. */
+  getSessionInformation(handle: string): Promise<SessionInformation | undefined>;
+  /** Overwrites a session's data; false when the session does not exist. */
+  updateSessionData(handle: string, data: unknown): Promise<boolean>;
+  /** Atomic read-modify-write of a session's data; no update is lost. */
+  modifySessionData<T = unknown>(handle: string, fn: (data: T) => T | Promise<T>): Promise<T>;
+  /** Replaces a session's custom payload; takes effect at its next refresh. False when it does not exist. */
+  updateJWTPayload(handle: string, payload: JsonObject): Promise<boolean>;
+  /** Sets the cross-origin policy and returns the CORS headers for a request. */
+  cors(options?: CorsOptions): CorsHeaders;
+  /** The public signing keys, as served at `/auth/jwt/jwks.json`. */
+  jwks(): Promise<{ keys: PublicJwk[] }>;
+  /** Deletes expired sessions, keys and revocation-log entries. Schedule it (hourly is plenty). */
+  cleanup(): Promise<{ sessions: number; keys: number; revocations: number }>;
+  /** Stops listeners and timers. */
+  close(): Promise<void>;
+}
+
+/** Creates the sessions of an application on a store. */
+export function createSessions(options: CreateSessionsOptions): Sessions {
+  const resolved = resolveOptions(options);
+  const engine = new Engine(resolved);
+  const { store } = resolved;
+  let corsPolicy = resolved.cors ? new CorsPolicy(resolved.cors) : undefined;
+  const now = () => engine.now();
+
+  const sessions: Sessions = {
+    config: Object.freeze({
+      basePath: resolved.basePath,
+      refreshPath: engine.transport.refreshPath,
+      antiCsrf: resolved.antiCsrf,
+      revocation: resolved.revocation,
+    }),
+    createNewSession: (input, response) => createNewSession(engine, input, response),
+    getSession: (async (request: SessionRequest, response: SessionResponse, getOptions?: GetSessionOptions) => {
+      const verified = await engine.verifyRequest(request, response, getOptions);
+      return verified && new Session(engine, verified.claims, verified.writer);
+    }) as Sessions["getSession"],
+    refreshSession: (request, response) => refreshSession(engine, request, response),
+    handle: (request) => handleRequest(engine, corsPolicy, request),
+    middleware: () => nodeMiddleware(engine, () => corsPolicy),
+    revokeSession: async (handle) => (await engine.revoke({ handle: String(handle) })).length > 0,
+    revokeAllSessionsForUser: (userId) => engine.revoke({ userId: String(userId) }),
+    getAllSessionHandlesForUser: (userId) => engine.run(() => store.listHandles(String(userId), now())),
+    async getSessionInformation(handle) {
+      const row = await engine.run(() => store.getSession(String(handle), now()));
+      return (
+        row && {
+          userId: row.userId,
+          jwtPayload: row.jwtPayload,
+          sessionData: row.sessionData,
+          createdAt: row.createdAt,
+          expiresAt: row.expiresAt,
+        }
+      );
+    },
+    updateSessionData(handle, data) {
+      assertJson(data);
+      return engine.run(() => store.setSessionData(String(handle), data, now()));
+    },
+    modifySessionData: (handle, fn) => modifyData(engine, String(handle), fn),
+    updateJWTPayload(handle, payload) {
+      assertCustomPayload(payload);
+      return engine.run(() => store.setJWTPayload(String(handle), payload, now()));
+    },
+    cors(corsOptions) {
+      if (corsOptions) corsPolicy = new CorsPolicy(corsOptions);
+      return (request) => corsPolicy?.headersFor(request) ?? new Headers();
+    },
+    jwks: () => engine.keys.jwks(),
+    cleanup: () =>
+      engine.run(() =>
+        store.cleanup(now(), new Date(resolved.now() - (resolved.accessTokenTtl + 60) * 1000)),
+      ),
+    close: () => engine.revocation.close(),
+  };
+  return sessions;
+}

@@ -1,0 +1,112 @@
+// The storage contract: small, every method one round trip, implemented by `drizzleStore`.
+// Times are passed in (the injected clock), never read from the database server.
+
+/** A JSON object: the custom access-token payload. */
+export type JsonObject = { [key: string]: unknown };
+
+/** What a new session row holds. */
+export interface NewSessionRecord {
+  handle: string;
+  userId: string;
+  jwtPayload: JsonObject;
+  sessionData: unknown;
+  refreshHash: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** A session row as the store returns it (no refresh secrets). */
+export interface SessionRecord {
+  handle: string;
+  userId: string;
+  jwtPayload: JsonObject;
+  sessionData: unknown;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** The arguments of the one conditional refresh-rotation statement. */
+export interface RotateRefreshInput {
+  handle: string;
+  /** Hash of the refresh token the client presented. */
+  presentedHash: string;
+  /** Hash, nonce and generation of the token that replaces it when the presented one is current. */
+  nextHash: string;
+  nextNonce: string;
+  nextGeneration: number;
+  now: Date;
+  expiresAt: Date;
+}
+
+/** The row after the rotation statement; `refreshHash === nextHash` means this call rotated. */
+export interface RotateRefreshResult {
+  userId: string;
+  jwtPayload: JsonObject;
+  refreshHash: string;
+  previousRefreshHash: string | null;
+  refreshNonce: string | null;
+  refreshGeneration: number;
+  rotatedAt: Date | null;
+  expiresAt: Date;
+}
+
+/** A signing or refresh key row. Private material never leaves the server except as public JWKs. */
+export interface KeyRecord {
+  kid: string;
+  purpose: "signing" | "refresh";
+  algorithm: string;
+  slot: number;
+  publicJwk: JsonWebKey | null;
+  privateJwk: JsonWebKey;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** Which sessions a revocation targets, and whether to log and announce it (revocation "notify"). */
+export interface RevokeInput {
+  by: { handle: string } | { userId: string };
+  now: Date;
+  /** With "notify": the channel to announce revoked handles on, in the same statement. */
+  notifyChannel?: string | undefined;
+}
+
+/** A revocation-log entry, read when a listener catches up. */
+export interface RevocationEntry {
+  id: number;
+  handle: string;
+  revokedAt: Date;
+}
+
+/** Events a store's listener reports. */
+export interface ListenHandlers {
+  /** A payload arrived on the channel (`<handle>:<log id>`). */
+  onNotify(payload: string): void;
+  /** The listening connection is up (first time, or again after a drop). */
+  onListen(): void;
+  /** The listening connection dropped; the store reconnects by itself. */
+  onDrop(error?: unknown): void;
+}
+
+/** The storage interface of sessionkit. Each method is one database round trip. */
+export interface SessionStore {
+  createSession(record: NewSessionRecord): Promise<void>;
+  getSession(handle: string, now: Date): Promise<SessionRecord | undefined>;
+  sessionExists(handle: string, now: Date): Promise<boolean>;
+  getSessionData(handle: string, now: Date): Promise<{ data: unknown; version: number } | undefined>;
+  /** Overwrites session data; with `expectedVersion`, only if the version still matches. */
+  setSessionData(handle: string, data: unknown, now: Date, expectedVersion?: number): Promise<boolean>;
+  setJWTPayload(handle: string, payload: JsonObject, now: Date): Promise<boolean>;
+  rotateRefresh(input: RotateRefreshInput): Promise<RotateRefreshResult | undefined>;
+  /** Deletes sessions, returning the revoked handles; logs and notifies when asked. */
+  revoke(input: RevokeInput): Promise<string[]>;
+  listHandles(userId: string, now: Date): Promise<string[]>;
+  loadKeys(now: Date): Promise<KeyRecord[]>;
+  /** Inserts a key unless one for the same purpose, algorithm and slot exists. */
+  insertKey(key: KeyRecord): Promise<void>;
+  /** Revocation-log entries after `afterId` and newer than `since`. */
+  revocationsSince(afterId: number, since: Date): Promise<RevocationEntry[]>;
+  /** Removes expired sessions, expired keys and log entries older than `revocationsBefore`. */
+  cleanup(now: Date, revocationsBefore: Date): Promise<{ sessions: number; keys: number; revocations: number }>;
+  /** LISTENs on a channel over a dedicated connection; resolves once listening; returns a stop function. */
+  listen?(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
+}

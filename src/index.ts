@@ -1,0 +1,32 @@
+// sessionkit: sessions for tRPC and GraphQL servers on Postgres. This entry is framework- and
+// driver-free; see `sessionkit/drizzle`, `sessionkit/trpc` and `sessionkit/graphql`.
+
+export { createSessions } from "./core/sessions.js";
+export type { Sessions, SessionInformation, SessionsConfig, CorsHeaders } from "./core/sessions.js";
+export { Session } from "./core/session.js";
+export { SessionError, isSessionError } from "./core/errors.js";
+export type { SessionErrorCode } from "./core/errors.js";
+export type { NewSessionInput, GetSessionOptions } from "./core/engine.js";
+export type {
+  AntiCsrfMode,
+  CorsOptions,
+  CreateSessionsOptions,
+  RevocationMode,
+  SigningAlgorithm,
+} from "./core/options.js";
+export type { SessionRequest, SessionResponse, NodeResponseLike } from "./core/http.js";
+export type { NodeMiddleware } from "./core/handler.js";
+export type { PublicJwk } from "./core/keys.js";
+export type { SameSite } from "./core/cookies.js";
+export type {
+  JsonObject,
+  KeyRecord,
+  ListenHandlers,
+  NewSessionRecord,
+  RevocationEntry,
+  RevokeInput,
+  RotateRefreshInput,
+  RotateRefreshResult,
+  SessionRecord,
+  SessionStore,
+} from "./core/store.js";

@@ -1,0 +1,165 @@
+// `drizzleStore(db)`: the SessionStore on any Drizzle Postgres database. Every method is one
+// statement, so one round trip; the refresh rotation is a single conditional UPDATE … RETURNING.
+
+import { and, eq, gt, lte, sql } from "drizzle-orm";
+import type { SessionStore } from "../core/store.js";
+import { listenOn } from "./listen.js";
+import type { AnyPgDatabase } from "./migrate.js";
+import { rowsOf } from "./rows.js";
+import { sessionkitKeys as keys, sessionkitRevocations as revocations, sessionkitSessions as sessions } from "./schema.js";
+
+const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+
+/** A session store on a Drizzle Postgres database (postgres.js for a server, PGlite embedded). */
+export function drizzleStore(db: AnyPgDatabase): SessionStore {
+  const live = (handle: string, now: Date) => and(eq(sessions.handle, handle), gt(sessions.expiresAt, now));
+
+  return {
+    async createSession(record) {
+      await db.insert(sessions).values({
+        handle: record.handle,
+        userId: record.userId,
+        jwtPayload: record.jwtPayload,
+        sessionData: record.sessionData,
+        refreshHash: record.refreshHash,
+        createdAt: record.createdAt,
+        expiresAt: record.expiresAt,
+      });
+    },
+
+    async getSession(handle, now) {
+      const [row] = await db
+        .select({
+          handle: sessions.handle,
+          userId: sessions.userId,
+          jwtPayload: sessions.jwtPayload,
+          sessionData: sessions.sessionData,
+          createdAt: sessions.createdAt,
+          expiresAt: sessions.expiresAt,
+        })
+        .from(sessions)
+        .where(live(handle, now))
+        .limit(1);
+      return row;
+    },
+
+    async sessionExists(handle, now) {
+      const rows = await db.select({ one: sql<number>`1` }).from(sessions).where(live(handle, now)).limit(1);
+      return rows.length > 0;
+    },
+
+    async getSessionData(handle, now) {
+      const [row] = await db
+        .select({ data: sessions.sessionData, version: sessions.dataVersion })
+        .from(sessions)
+        .where(live(handle, now))
+        .limit(1);
+      return row;
+    },
+
+    async setSessionData(handle, data, now, expectedVersion) {
+      const where =
+        expectedVersion === undefined ? live(handle, now) : and(live(handle, now), eq(sessions.dataVersion, expectedVersion));
+      const rows = await db
+        .update(sessions)
+        .set({ sessionData: data, dataVersion: sql`${sessions.dataVersion} + 1` })
+        .where(where)
+        .returning({ handle: sessions.handle });
+      return rows.length > 0;
+    },
+
+    async setJWTPayload(handle, payload, now) {
+      const rows = await db
+        .update(sessions)
+        .set({ jwtPayload: payload })
+        .where(live(handle, now))
+        .returning({ handle: sessions.handle });
+      return rows.length > 0;
+    },
+
+    async rotateRefresh(input) {
+      // Every SET sees the old row: when the presented token is current, rotate; otherwise the
+      // row is left as it was and returned, so the caller can tell a grace-window race from theft.
+      const isCurrent = sql`${sessions.refreshHash} = ${input.presentedHash}`;
+      const pick = (next: unknown, column: unknown) => sql`CASE WHEN ${isCurrent} THEN ${next} ELSE ${column} END`;
+      const [row] = await db
+        .update(sessions)
+        .set({
+          previousRefreshHash: pick(sessions.refreshHash, sessions.previousRefreshHash),
+          refreshHash: pick(input.nextHash, sessions.refreshHash),
+          refreshNonce: pick(input.nextNonce, sessions.refreshNonce),
+          refreshGeneration: pick(sql`${input.nextGeneration}::integer`, sessions.refreshGeneration),
+          rotatedAt: pick(ts(input.now), sessions.rotatedAt),
+          expiresAt: pick(ts(input.expiresAt), sessions.expiresAt),
+        })
+        .where(live(input.handle, input.now))
+        .returning({
+          userId: sessions.userId,
+          jwtPayload: sessions.jwtPayload,
+          refreshHash: sessions.refreshHash,
+          previousRefreshHash: sessions.previousRefreshHash,
+          refreshNonce: sessions.refreshNonce,
+          refreshGeneration: sessions.refreshGeneration,
+          rotatedAt: sessions.rotatedAt,
+          expiresAt: sessions.expiresAt,
+        });
+      return row;
+    },
+
+    async revoke({ by, now, notifyChannel }) {
+      const target = "handle" in by ? eq(sessions.handle, by.handle) : eq(sessions.userId, by.userId);
+      if (notifyChannel === undefined) {
+        const rows = await db.delete(sessions).where(target).returning({ handle: sessions.handle });
+        return rows.map((r) => r.handle);
+      }
+      // Delete, log and announce in one statement: NOTIFY is delivered when it commits.
+      const result = await db.execute(sql`
+        WITH deleted AS (DELETE FROM ${sessions} WHERE ${target} RETURNING ${sessions.handle}),
+        logged AS (
+          INSERT INTO ${revocations} (handle, revoked_at) SELECT handle, ${ts(now)} FROM deleted RETURNING id, handle
+        )
+        SELECT handle, pg_notify(${notifyChannel}, handle || ':' || id) AS notified FROM logged`);
+      return rowsOf<{ handle: string }>(result).map((r) => r.handle);
+    },
+
+    async listHandles(userId, now) {
+      const rows = await db
+        .select({ handle: sessions.handle })
+        .from(sessions)
+        .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now)))
+        .orderBy(sessions.createdAt);
+      return rows.map((r) => r.handle);
+    },
+
+    async loadKeys(now) {
+      const rows = await db.select().from(keys).where(gt(keys.expiresAt, now));
+      return rows.map((r) => ({ ...r, publicJwk: r.publicJwk ?? null }));
+    },
+
+    async insertKey(key) {
+      await db.insert(keys).values(key).onConflictDoNothing();
+    },
+
+    async revocationsSince(afterId, since) {
+      return db
+        .select()
+        .from(revocations)
+        .where(and(gt(revocations.id, afterId), gt(revocations.revokedAt, since)))
+        .orderBy(revocations.id);
+    },
+
+    async cleanup(now, revocationsBefore) {
+      const result = await db.execute(sql`
+        WITH s AS (DELETE FROM ${sessions} WHERE ${lte(sessions.expiresAt, now)} RETURNING 1),
+        k AS (DELETE FROM ${keys} WHERE ${lte(keys.expiresAt, now)} RETURNING 1),
+        r AS (DELETE FROM ${revocations} WHERE ${revocations.revokedAt} < ${ts(revocationsBefore)} RETURNING 1)
+        SELECT (SELECT count(*) FROM s)::int AS sessions, (SELECT count(*) FROM k)::int AS keys,
+               (SELECT count(*) FROM r)::int AS revocations`);
+      const [row] = rowsOf<{ sessions: number; keys: number; revocations: number }>(result);
+      return { sessions: Number(row?.sessions ?? 0), keys: Number(row?.keys ?? 0), revocations: Number(row?.revocations ?? 0) };
+    },
+
+    listen: (channel, handlers) => listenOn((db as { $client?: unknown }).$client, channel, handlers),
+  };
+}
+

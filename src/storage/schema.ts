@@ -1,0 +1,58 @@
+// The Drizzle tables of sessionkit. Import them into your own drizzle-kit schema, or let
+// `migrate(db)` create them. Every table is prefixed `sessionkit_`.
+
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+const time = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/** One row per session. Refresh tokens are stored only as SHA-256 hashes. */
+export const sessionkitSessions = pgTable(
+  "sessionkit_sessions",
+  {
+    handle: text("handle").primaryKey(),
+    userId: text("user_id").notNull(),
+    jwtPayload: jsonb("jwt_payload").$type<Record<string, unknown>>().notNull().default({}),
+    sessionData: jsonb("session_data").$type<unknown>().notNull().default({}),
+    /** Bumped on every data write: the optimistic check of `modifySessionData`. */
+    dataVersion: integer("data_version").notNull().default(0),
+    refreshHash: text("refresh_hash").notNull(),
+    previousRefreshHash: text("previous_refresh_hash"),
+    refreshNonce: text("refresh_nonce"),
+    refreshGeneration: integer("refresh_generation").notNull().default(0),
+    rotatedAt: time("rotated_at"),
+    createdAt: time("created_at").notNull(),
+    expiresAt: time("expires_at").notNull(),
+  },
+  (t) => [index("sessionkit_sessions_user_id_idx").on(t.userId), index("sessionkit_sessions_expires_at_idx").on(t.expiresAt)],
+);
+
+/** Signing keys (one per purpose, algorithm and time slot) and the refresh-token key. */
+export const sessionkitKeys = pgTable(
+  "sessionkit_keys",
+  {
+    kid: text("kid").primaryKey(),
+    purpose: text("purpose").$type<"signing" | "refresh">().notNull(),
+    algorithm: text("algorithm").notNull(),
+    slot: bigint("slot", { mode: "number" }).notNull(),
+    publicJwk: jsonb("public_jwk").$type<JsonWebKey>(),
+    privateJwk: jsonb("private_jwk").$type<JsonWebKey>().notNull(),
+    createdAt: time("created_at").notNull(),
+    expiresAt: time("expires_at").notNull(),
+  },
+  (t) => [uniqueIndex("sessionkit_keys_slot_idx").on(t.purpose, t.algorithm, t.slot)],
+);
+
+/** Recent revocations, kept as long as an access token can live (revocation "notify"). */
+export const sessionkitRevocations = pgTable(
+  "sessionkit_revocations",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    handle: text("handle").notNull(),
+    revokedAt: time("revoked_at").notNull().default(sql`now()`),
+  },
+  (t) => [index("sessionkit_revocations_revoked_at_idx").on(t.revokedAt)],
+);
+
+/** All sessionkit tables, for `drizzle(client, { schema: { ...sessionkitSchema, ...yours } })`. */
+export const sessionkitSchema = { sessionkitSessions, sessionkitKeys, sessionkitRevocations };

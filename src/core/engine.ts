@@ -138,7 +138,8 @@ export class Engine {
     return { claims, writer };
   }
 
-  private checkAntiCsrf(request: SessionRequest, claims: AccessClaims): void {
+  /** Throws TRY_REFRESH_TOKEN when the request fails the configured anti-CSRF check. */
+  checkAntiCsrf(request: SessionRequest, claims: AccessClaims): void {
     const mode = this.options.antiCsrf;
     if (mode === "via-custom-header" && readHeader(request, "rid") === undefined) {
       throw this.error("TRY_REFRESH_TOKEN", "anti-CSRF check failed: the rid header is missing");

@@ -10,11 +10,17 @@ import type { JsonObject } from "./store.js";
 /** How often `modifySessionData` retries after losing a race before giving up. */
 const MODIFY_ATTEMPTS = 50;
 
+let readClaims: (session: Session) => AccessClaims;
+
 /**
  * One user's session, valid for the request it was obtained for. Calls that change cookies
  * (`updateJWTPayload`, `revokeSession`) write them to that request's response.
  */
 export class Session {
+  static {
+    readClaims = (session) => session.#claims;
+  }
+
   readonly #engine: Engine;
   readonly #writer: ResponseWriter;
   #claims: AccessClaims;
@@ -100,6 +106,11 @@ export class Session {
   toJSON(): { userId: string; handle: string; jwtPayload: JsonObject } {
     return { userId: this.getUserId(), handle: this.getHandle(), jwtPayload: this.getJWTPayload() };
   }
+}
+
+/** @internal The verified claims behind a session, for adapters (anti-CSRF checks). */
+export function claimsOf(session: Session): AccessClaims {
+  return readClaims(session);
 }
 
 /** The shared optimistic read-modify-write loop of `Session` and `sessions.modifySessionData`. */

@@ -70,6 +70,15 @@ export interface Sessions {
   close(): Promise<void>;
 }
 
+const engines = new WeakMap<Sessions, Engine>();
+
+/** @internal The engine behind a `Sessions` object, for the adapters in this package. */
+export function engineOf(sessions: Sessions): Engine {
+  const engine = engines.get(sessions);
+  if (!engine) throw new TypeError("sessionkit: expected the object returned by createSessions()");
+  return engine;
+}
+
 /** Creates the sessions of an application on a store. */
 export function createSessions(options: CreateSessionsOptions): Sessions {
   const resolved = resolveOptions(options);
@@ -128,5 +137,6 @@ export function createSessions(options: CreateSessionsOptions): Sessions {
       ),
     close: () => engine.revocation.close(),
   };
+  engines.set(sessions, engine);
   return sessions;
 }

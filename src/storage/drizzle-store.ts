@@ -9,6 +9,8 @@ import { rowsOf } from "./rows.js";
 import { sessionkitKeys as keys, sessionkitRevocations as revocations, sessionkitSessions as sessions } from "./schema.js";
 
 const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+/** JSON as a text parameter cast in SQL, so a JSON `null` stays JSON (Drizzle would send SQL NULL). */
+const jsonb = (value: unknown) => sql`${JSON.stringify(value)}::text::jsonb`;
 
 /** A session store on a Drizzle Postgres database (postgres.js for a server, PGlite embedded). */
 export function drizzleStore(db: AnyPgDatabase): SessionStore {
@@ -20,7 +22,7 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
         handle: record.handle,
         userId: record.userId,
         jwtPayload: record.jwtPayload,
-        sessionData: record.sessionData,
+        sessionData: jsonb(record.sessionData),
         refreshHash: record.refreshHash,
         createdAt: record.createdAt,
         expiresAt: record.expiresAt,
@@ -62,7 +64,7 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
         expectedVersion === undefined ? live(handle, now) : and(live(handle, now), eq(sessions.dataVersion, expectedVersion));
       const rows = await db
         .update(sessions)
-        .set({ sessionData: data, dataVersion: sql`${sessions.dataVersion} + 1` })
+        .set({ sessionData: jsonb(data), dataVersion: sql`${sessions.dataVersion} + 1` })
         .where(where)
         .returning({ handle: sessions.handle });
       return rows.length > 0;

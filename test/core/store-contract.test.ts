@@ -1,0 +1,175 @@
+// The SessionStore contract, run on every driver we ship: each method's meaning, and that
+// each is exactly one round trip.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SessionStore } from "../../src/index.js";
+import { drizzleStore, migrate } from "../../src/storage/index.js";
+import { type TestDb, availableKinds, createTestDb } from "../helpers/db.js";
+
+const T0 = new Date("2026-05-01T00:00:00Z");
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+let n = 0;
+const handle = () => `00000000-0000-4000-8000-${String(++n).padStart(12, "0")}`;
+
+describe.each(availableKinds)("store contract on %s", (kind) => {
+  let db: TestDb;
+  let store: SessionStore;
+  beforeAll(async () => {
+    db = await createTestDb(kind);
+    store = drizzleStore(db.db);
+  });
+  afterAll(() => db.close());
+
+  async function one<T>(fn: () => Promise<T>): Promise<T> {
+    db.queries.reset();
+    const value = await fn();
+    expect(db.queries.count, db.queries.log.join("\n")).toBe(1);
+    return value;
+  }
+
+  async function create(userId = "user", expiresIn = 3600) {
+    const h = handle();
+    await one(() =>
+      store.createSession({
+        handle: h,
+        userId,
+        jwtPayload: { role: "x", nested: { a: [1, "two", null] } },
+        sessionData: { cart: ["a"] },
+        refreshHash: `hash-${h}`,
+        createdAt: T0,
+        expiresAt: at(expiresIn),
+      }),
+    );
+    return h;
+  }
+
+  it("creates and reads a session, with JSON kept exactly", async () => {
+    const h = await create("alice");
+    const row = await one(() => store.getSession(h, at(1)));
+    expect(row).toEqual({
+      handle: h,
+      userId: "alice",
+      jwtPayload: { role: "x", nested: { a: [1, "two", null] } },
+      sessionData: { cart: ["a"] },
+      createdAt: T0,
+      expiresAt: at(3600),
+    });
+    expect(await one(() => store.sessionExists(h, at(1)))).toBe(true);
+    expect(await one(() => store.getSession(h, at(3600)))).toBeUndefined();
+    expect(await one(() => store.sessionExists(h, at(3601)))).toBe(false);
+    expect(await one(() => store.getSession("missing", at(1)))).toBeUndefined();
+  });
+
+  it("stores any JSON as session data, including scalars and unicode", async () => {
+    const h = await create();
+    for (const value of ["text", 42, true, null, [1, { "ü": "🎉" }], { quote: "\"'\\" }]) {
+      expect(await one(() => store.setSessionData(h, value, at(1)))).toBe(true);
+      expect((await one(() => store.getSessionData(h, at(1))))?.data).toEqual(value);
+    }
+  });
+
+  it("versions session data for compare-and-set", async () => {
+    const h = await create();
+    const first = await one(() => store.getSessionData(h, at(1)));
+    expect(first?.version).toBe(0);
+    expect(await one(() => store.setSessionData(h, { v: 1 }, at(1), 0))).toBe(true);
+    expect(await one(() => store.setSessionData(h, { v: 2 }, at(1), 0))).toBe(false);
+    expect(await one(() => store.getSessionData(h, at(1)))).toEqual({ data: { v: 1 }, version: 1 });
+    expect(await one(() => store.setSessionData(h, { v: 3 }, at(1)))).toBe(true);
+    expect((await one(() => store.getSessionData(h, at(1))))?.version).toBe(2);
+    expect(await one(() => store.setSessionData(h, {}, at(7200)))).toBe(false);
+  });
+
+  it("replaces the JWT payload of live sessions only", async () => {
+    const h = await create();
+    expect(await one(() => store.setJWTPayload(h, { name: "Ada" }, at(1)))).toBe(true);
+    expect((await store.getSession(h, at(1)))?.jwtPayload).toEqual({ name: "Ada" });
+    expect(await one(() => store.setJWTPayload(h, {}, at(3600)))).toBe(false);
+  });
+
+  it("rotates the refresh hash only when the presented one is current", async () => {
+    const h = await create();
+    const input = (presented: string, next: string, now: Date) => ({
+      handle: h,
+      presentedHash: presented,
+      nextHash: next,
+      nextNonce: `nonce-${next}`,
+      nextGeneration: 1,
+      now,
+      expiresAt: at(9000),
+    });
+    const rotated = await one(() => store.rotateRefresh(input(`hash-${h}`, "h1", at(10))));
+    expect(rotated).toMatchObject({
+      userId: "user",
+      refreshHash: "h1",
+      previousRefreshHash: `hash-${h}`,
+      refreshNonce: "nonce-h1",
+      refreshGeneration: 1,
+      rotatedAt: at(10),
+      expiresAt: at(9000),
+    });
+    // The old hash again: nothing changes, the current state comes back.
+    const again = await one(() => store.rotateRefresh(input(`hash-${h}`, "h2", at(11))));
+    expect(again).toMatchObject({ refreshHash: "h1", previousRefreshHash: `hash-${h}`, rotatedAt: at(10), refreshGeneration: 1 });
+    expect(await one(() => store.rotateRefresh(input("h1", "h3", at(9001))))).toBeUndefined();
+  });
+
+  it("revokes by handle and by user, returning the handles", async () => {
+    const a = await create("bob");
+    const b = await create("bob");
+    const c = await create("carol");
+    expect(await one(() => store.listHandles("bob", at(1)))).toEqual([a, b]);
+    expect(await one(() => store.revoke({ by: { handle: a }, now: at(2) }))).toEqual([a]);
+    expect(await one(() => store.revoke({ by: { handle: a }, now: at(2) }))).toEqual([]);
+    expect(await one(() => store.revoke({ by: { userId: "bob" }, now: at(2) }))).toEqual([b]);
+    expect(await store.listHandles("bob", at(1))).toEqual([]);
+    expect(await store.sessionExists(c, at(1))).toBe(true);
+  });
+
+  it("logs and announces revocations in the same round trip when asked", async () => {
+    const a = await create("dave");
+    const b = await create("dave");
+    const revoked = await one(() => store.revoke({ by: { userId: "dave" }, now: at(5), notifyChannel: "sessionkit_contract" }));
+    expect(revoked.sort()).toEqual([a, b].sort());
+    const log = await one(() => store.revocationsSince(0, at(0)));
+    expect(log.map((e) => e.handle).sort()).toEqual([a, b].sort());
+    expect(log[0]?.revokedAt).toEqual(at(5));
+    const lastId = Math.max(...log.map((e) => e.id));
+    expect(await one(() => store.revocationsSince(lastId, at(0)))).toEqual([]);
+    expect(await one(() => store.revocationsSince(0, at(6)))).toEqual([]);
+  });
+
+  it("keeps one key per purpose, algorithm and slot", async () => {
+    const key = (kid: string, slot: number) => ({
+      kid,
+      purpose: "signing" as const,
+      algorithm: "ES256",
+      slot,
+      publicJwk: { kty: "EC", crv: "P-256", x: kid, y: kid },
+      privateJwk: { kty: "EC", crv: "P-256", x: kid, y: kid, d: kid },
+      createdAt: T0,
+      expiresAt: at(100),
+    });
+    await one(() => store.insertKey(key("k-a", 7)));
+    await one(() => store.insertKey(key("k-b", 7)));
+    await one(() => store.insertKey(key("k-c", 8)));
+    const keys = (await one(() => store.loadKeys(at(1)))).filter((k) => k.algorithm === "ES256");
+    expect(keys.map((k) => k.kid).sort()).toEqual(["k-a", "k-c"]);
+    expect(keys.find((k) => k.kid === "k-a")?.privateJwk).toMatchObject({ d: "k-a" });
+    expect((await store.loadKeys(at(100))).filter((k) => k.algorithm === "ES256")).toEqual([]);
+  });
+
+  it("cleans up expired sessions, keys and old revocations in one statement", async () => {
+    await create("eve", 10);
+    const alive = await create("eve", 100_000);
+    const removed = await one(() => store.cleanup(at(50_000), at(50_000)));
+    expect(removed.sessions).toBeGreaterThanOrEqual(1);
+    expect(removed.keys).toBeGreaterThanOrEqual(1);
+    expect(removed.revocations).toBeGreaterThanOrEqual(1);
+    expect(await store.listHandles("eve", at(50_000))).toEqual([alive]);
+  });
+
+  it("migrate is idempotent", async () => {
+    expect(await migrate(db.db)).toEqual([]);
+  });
+});

@@ -1,0 +1,216 @@
+// `useSessions`: a Yoga plugin that resolves the request's session once while the context is
+// built, checks anti-CSRF per operation type, translates session errors, and sends every cookie
+// and header the operation produced with the response.
+
+import { type DocumentNode, type ExecutionResult, type OperationTypeNode, getOperationAST } from "graphql";
+import type { Plugin, YogaInitialContext } from "graphql-yoga";
+import { type SessionError, isSessionError } from "../../core/errors.js";
+import { checkAntiCsrf, engineOf, markResponseSent } from "../../core/internal.js";
+import type { Session } from "../../core/session.js";
+import type { Sessions } from "../../core/sessions.js";
+import { type SessionContext, isSessionContext } from "./context.js";
+import { translateResult } from "./errors.js";
+
+/** Options of {@link useSessions}. */
+export interface UseSessionsOptions {
+  /**
+   * Which operations get the anti-CSRF check of the sessions' `antiCsrf` mode: `"mutations"`
+   * (default: queries, including over GET, and subscriptions are not state-changing), `"all"`,
+   * or `false` (only for deployments protected otherwise, e.g. `SameSite=strict` cookies).
+   * A mutation that fails the check runs without a session: `@auth` fields answer 401
+   * `TRY_REFRESH_TOKEN`.
+   */
+  antiCsrfCheck?: "mutations" | "all" | false;
+  /** Answer sessionkit's own routes (refresh, sign-out, JWKS) when they reach Yoga (default true). */
+  routes?: boolean;
+}
+
+interface Resolution {
+  session?: Session;
+  error?: SessionError;
+}
+
+/** Per HTTP request: where session calls write, the shared session lookup, the worst status seen. */
+interface RequestState {
+  readonly headers: Headers;
+  resolution?: Promise<Resolution>;
+  status: number;
+}
+
+type Context = YogaInitialContext & SessionContext;
+
+function isAsyncIterable<T>(value: T): value is Extract<T, AsyncIterable<unknown>> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
+
+function isStreaming(response: Response): boolean {
+  const type = response.headers.get("content-type") ?? "";
+  return type.includes("text/event-stream") || type.includes("multipart/");
+}
+
+/** Copies session headers onto the outgoing headers; Set-Cookie lines are appended one by one. */
+function copyHeaders(from: Headers, to: Headers): void {
+  for (const line of from.getSetCookie()) to.append("set-cookie", line);
+  from.forEach((value, name) => {
+    if (name === "set-cookie") return;
+    if (name === "access-control-expose-headers") {
+      const items = (to.get(name) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+      const lower = new Set(items.map((s) => s.toLowerCase()));
+      for (const v of value.split(",").map((s) => s.trim())) if (v && !lower.has(v.toLowerCase())) items.push(v);
+      to.set(name, items.join(", "));
+      return;
+    }
+    to.set(name, value);
+  });
+}
+
+/**
+ * The Yoga plugin of sessionkit. Adds `session`, `sessionError`, `createNewSession` and
+ * `sessions` to the context (see {@link SessionContext}); a store outage while resolving the
+ * session does not fail public fields, only those that need the session.
+ */
+export function useSessions(sessions: Sessions, options: UseSessionsOptions = {}): Plugin<SessionContext> {
+  engineOf(sessions); // fails at startup, not per request, when given something else
+  const csrfScope = options.antiCsrfCheck ?? "mutations";
+  if (csrfScope !== "mutations" && csrfScope !== "all" && csrfScope !== false) {
+    throw new TypeError('sessionkit: antiCsrfCheck must be "mutations", "all" or false');
+  }
+  const states = new WeakMap<Request, RequestState>();
+
+  const stateOf = (request: Request): RequestState => {
+    let state = states.get(request);
+    if (!state) {
+      state = { headers: new Headers(), status: 0 };
+      states.set(request, state);
+    }
+    return state;
+  };
+
+  const resolve = async (request: Request, headers: Headers): Promise<Resolution> => {
+    try {
+      // Anti-CSRF depends on the operation type, unknown here: it is checked in onExecute.
+      return { session: await sessions.getSession(request, headers, { antiCsrfCheck: false }) };
+    } catch (error) {
+      if (isSessionError(error)) return { error };
+      throw error;
+    }
+  };
+
+  const needsCsrfCheck = (operation: OperationTypeNode | undefined): boolean =>
+    csrfScope === "all" || (csrfScope === "mutations" && operation === "mutation");
+
+  /** Drops the session of an operation that fails its anti-CSRF check. */
+  const guardCsrf = (
+    context: Context,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    extendContext: (extension: Partial<Context>) => void,
+  ): void => {
+    if (!context.session) return;
+    if (!needsCsrfCheck(getOperationAST(document, operationName)?.operation)) return;
+    try {
+      checkAntiCsrf(sessions, context.request, context.session);
+    } catch (error) {
+      if (!isSessionError(error)) throw error;
+      extendContext({ session: undefined, sessionError: error });
+    }
+  };
+
+  const translator = (context: unknown) => {
+    const request = (context as Partial<Context> | undefined)?.request;
+    const state = request ? states.get(request) : undefined;
+    const record = (status: number) => {
+      if (state && status > state.status) state.status = status;
+    };
+    return (result: ExecutionResult, setResult: (r: ExecutionResult) => void) => {
+      const translated = translateResult(result, record);
+      if (translated) setResult(translated);
+    };
+  };
+
+  return {
+    async onRequest({ request, endResponse }) {
+      if (options.routes === false) return;
+      const own = await sessions.handle(request);
+      if (own) endResponse(own);
+    },
+
+    async onContextBuilding({ context, extendContext }) {
+      const request = (context as Partial<Context>).request;
+      if (!request) throw new TypeError("sessionkit: useSessions needs a Yoga context with `request`");
+      const state = stateOf(request);
+      state.resolution ??= resolve(request, state.headers);
+      const { session, error } = await state.resolution;
+      const target = context as unknown as SessionContext;
+      extendContext({
+        session,
+        sessionError: error,
+        sessions,
+        async createNewSession(input) {
+          const created = await sessions.createNewSession(input, state.headers);
+          // Fields resolved after sign-in in the same operation (e.g. `signIn { me }`) see it.
+          target.session = created;
+          target.sessionError = undefined;
+          return created;
+        },
+      } satisfies SessionContext);
+    },
+
+    onExecute({ args, extendContext }) {
+      const context = args.contextValue;
+      if (isSessionContext(context)) guardCsrf(context, args.document, args.operationName, extendContext);
+      const translate = translator(context);
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (isAsyncIterable(result)) {
+            return { onNext: ({ result: next, setResult: setNext }) => translate(next, setNext) };
+          }
+          translate(result, setResult);
+          return undefined;
+        },
+      };
+    },
+
+    onSubscribe({ args, extendContext }) {
+      const context = args.contextValue;
+      if (isSessionContext(context)) guardCsrf(context, args.document, args.operationName, extendContext);
+      const translate = translator(context);
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (isAsyncIterable(result)) {
+            return { onNext: ({ result: next, setResult: setNext }) => translate(next, setNext) };
+          }
+          translate(result, setResult);
+          return undefined;
+        },
+      };
+    },
+
+    onResponse({ request, response, setResponse, fetchAPI }) {
+      const state = states.get(request);
+      if (!state) return;
+      // From here on a cookie-setting call (e.g. in a subscription event) fails loudly.
+      markResponseSent(state.headers);
+      // A batch answers 200 even when an operation failed for session reasons; the SDK only
+      // refreshes on 401, so the batch takes the worst session status, as one operation does.
+      const status = state.status > response.status && !isStreaming(response) ? state.status : response.status;
+      if (status === response.status) {
+        try {
+          copyHeaders(state.headers, response.headers);
+          return;
+        } catch {
+          // Immutable headers (a Response from elsewhere): rebuild it below.
+        }
+      }
+      const headers = new fetchAPI.Headers(response.headers);
+      copyHeaders(state.headers, headers);
+      setResponse(
+        new fetchAPI.Response(response.body, {
+          status,
+          statusText: status === response.status ? response.statusText : "",
+          headers,
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// @auth on fields, object types, interface fields and union members, with and without a
+// session, over node:http and yoga.fetch; partial data and the status rule for mixed operations.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestDb, createTestDb } from "../helpers/db.js";
+import { type Harness, errorAt, startHarness, transports } from "./harness.js";
+
+let db: TestDb;
+beforeAll(async () => {
+  db = await createTestDb();
+});
+afterAll(() => db.close());
+
+describe.each(transports)("@auth over %s", (transport) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(db, { transport });
+  });
+  afterAll(() => h.close());
+
+  it("answers public fields without a session", async () => {
+    const reply = await h.client().gql("{ hello }");
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ data: { hello: "world" } });
+  });
+
+  it("refuses an @auth field without a session: 401 UNAUTHENTICATED / UNAUTHORISED", async () => {
+    const reply = await h.client().gql("{ me }");
+    expect(reply.status).toBe(401);
+    expect(reply.body.data).toBeNull();
+    // Yoga turns extensions.http into the response status and leaves it out of the body.
+    expect(errorAt(reply, "me")).toEqual({
+      message: "unauthorised",
+      locations: [{ line: 1, column: 3 }],
+      path: ["me"],
+      extensions: { code: "UNAUTHENTICATED", sessionCode: "UNAUTHORISED" },
+    });
+    // No session, nothing to clear.
+    expect(reply.response.headers.getSetCookie()).toEqual([]);
+    expect(reply.response.headers.get("front-token")).toBeNull();
+  });
+
+  it("signs in through a mutation: cookies and front-token leave with the response", async () => {
+    const client = h.client();
+    const reply = await client.gql(`mutation { signIn(userId: "u-${transport}-1", payload: "{\\"role\\":\\"admin\\"}") }`);
+    expect(reply.status).toBe(200);
+    const cookies = reply.response.headers.getSetCookie();
+    expect(cookies.map((c) => c.split("=")[0]).sort()).toEqual(["sAccessToken", "sRefreshToken"]);
+    expect(cookies.every((c) => /HttpOnly/i.test(c))).toBe(true);
+    expect(client.front()).toMatchObject({ uid: `u-${transport}-1`, up: { role: "admin" } });
+    const me = await client.gql("{ me payload }");
+    expect(me.status).toBe(200);
+    expect(me.body.data).toEqual({ me: `u-${transport}-1`, payload: JSON.stringify({ role: "admin" }) });
+  });
+
+  it("makes a session created in a mutation the session of that operation", async () => {
+    const client = h.client();
+    const reply = await client.gql(`mutation { signInAndWhoAmI(userId: "u-${transport}-who") }`);
+    expect(reply.body.data).toEqual({ signInAndWhoAmI: `u-${transport}-who` });
+  });
+
+  it("protects every field of an @auth type, however it is reached", async () => {
+    const anonymous = h.client();
+    const queries = {
+      direct: "{ secret { id value } }",
+      interface: "{ nodes { id ... on Article { title } ... on Secret { value } } }",
+      union: "{ search { ... on Article { title } ... on Secret { id value } } }",
+      fragment: "query { secret { ...S } } fragment S on Secret { value }",
+    };
+    for (const [how, query] of Object.entries(queries)) {
+      const reply = await anonymous.gql(query);
+      expect(reply.status, how).toBe(401);
+      expect(JSON.stringify(reply.body), how).not.toContain("the secret");
+      expect(reply.body.errors?.every((e) => e.extensions?.code === "UNAUTHENTICATED"), how).toBe(true);
+    }
+    // Only __typename is readable: it is not a field of the type.
+    const typename = await anonymous.gql("{ nodes { __typename } }");
+    expect(typename.body.data).toEqual({ nodes: [{ __typename: "Article" }, { __typename: "Secret" }] });
+
+    const client = h.client();
+    await client.gql(`mutation { signIn(userId: "u-${transport}-2") }`);
+    for (const [how, query] of Object.entries(queries)) {
+      const reply = await client.gql(query);
+      expect(reply.status, how).toBe(200);
+      expect(reply.body.errors, how).toBeUndefined();
+      expect(JSON.stringify(reply.body), how).toContain("the secret");
+    }
+  });
+
+  it("protects an implementing type's field when the interface field has @auth", async () => {
+    const reply = await h.client().gql("{ account { name ... on Member { email } } }");
+    expect(reply.status).toBe(401);
+    expect(reply.body.data).toEqual({ account: { name: "Ada", email: null } });
+    expect(errorAt(reply, "account.email")?.extensions?.sessionCode).toBe("UNAUTHORISED");
+  });
+
+  it("resolves public fields next to a refused one (partial data), and answers 401", async () => {
+    const reply = await h.client().gql("{ hello ask(n: 7) me }");
+    // Rule: any session failure makes the response 401 (the SDK refreshes on 401 and retries;
+    // if there is no session the refresh fails and the app reads the partial data).
+    expect(reply.status).toBe(401);
+    expect(reply.body.data).toBeNull(); // me is non-null, so null bubbles to data
+    const nullable = await h.client().gql("{ hello ask(n: 7) secret { value } }");
+    expect(nullable.status).toBe(401);
+    expect(nullable.body.data).toEqual({ hello: "world", ask: 7, secret: null });
+    expect(errorAt(nullable, "secret.value")?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("answers queries over GET, with and without a session", async () => {
+    const client = h.client();
+    expect((await client.gql("{ me }", undefined, { get: true })).status).toBe(401);
+    await client.gql(`mutation { signIn(userId: "u-${transport}-get") }`);
+    const reply = await client.gql("{ me }", undefined, { get: true });
+    expect(reply.status).toBe(200);
+    expect(reply.body.data).toEqual({ me: `u-${transport}-get` });
+  });
+});

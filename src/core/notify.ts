@@ -26,7 +26,7 @@ export function notifyGuard(
   let closed = false;
   let epoch = 0;
   let stop: (() => Promise<void>) | undefined;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  const timers = new Set<ReturnType<typeof setTimeout>>();
 
   const remember = (handle: string, atMs: number) => {
     revoked.set(handle, atMs);
@@ -37,10 +37,16 @@ export function notifyGuard(
     }
   };
 
+  // Every pending retry is tracked so close() cancels them all, and each re-checks `closed`:
+  // a retry that fires after close() must not open a connection nobody will end.
   const retry = (what: () => void) => {
     if (closed) return;
-    retryTimer = setTimeout(what, RETRY_MS);
-    (retryTimer as { unref?: () => void }).unref?.();
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!closed) what();
+    }, RETRY_MS);
+    (timer as { unref?: () => void }).unref?.();
+    timers.add(timer);
   };
 
   const catchUp = async (): Promise<void> => {
@@ -98,7 +104,8 @@ export function notifyGuard(
     async close() {
       closed = true;
       live = false;
-      clearTimeout(retryTimer);
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
       await started;
       await stop?.();
     },

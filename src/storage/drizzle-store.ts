@@ -3,7 +3,7 @@
 
 import { and, eq, gt, lte, sql } from "drizzle-orm";
 import type { SessionStore } from "../core/store.js";
-import { listenOn } from "./listen.js";
+import { canListen, listenOn } from "./listen.js";
 import type { AnyPgDatabase } from "./migrate.js";
 import { rowsOf } from "./rows.js";
 import { sessionkitKeys as keys, sessionkitRevocations as revocations, sessionkitSessions as sessions } from "./schema.js";
@@ -14,6 +14,7 @@ const jsonb = (value: unknown) => sql`${JSON.stringify(value)}::text::jsonb`;
 
 /** A session store on a Drizzle Postgres database (postgres.js for a server, PGlite embedded). */
 export function drizzleStore(db: AnyPgDatabase): SessionStore {
+  const client = (db as { $client?: unknown }).$client;
   const live = (handle: string, now: Date) => and(eq(sessions.handle, handle), gt(sessions.expiresAt, now));
 
   return {
@@ -161,7 +162,9 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
       return { sessions: Number(row?.sessions ?? 0), keys: Number(row?.keys ?? 0), revocations: Number(row?.revocations ?? 0) };
     },
 
-    listen: (channel, handlers) => listenOn((db as { $client?: unknown }).$client, channel, handlers),
+    // Only where we can LISTEN, so `revocation: "notify"` on another driver fails at
+    // createSessions instead of retrying forever in the background.
+    listen: canListen(client) ? (channel, handlers) => listenOn(client, channel, handlers) : undefined,
   };
 }
 

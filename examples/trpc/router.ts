@@ -1,0 +1,159 @@
+// The example's API: sign-up and sign-in (app-owned passwords), "me", display name in the
+// access token, private notes in session data, the list of my sessions, sign-out.
+
+import { randomUUID } from "node:crypto";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { Session } from "../../src/index.js";
+import { type AppContext, protectedProcedure, publicProcedure, router } from "./trpc.js";
+import type { User } from "./users.js";
+
+/** What each session keeps privately in the database (never sent to the browser as a whole). */
+export interface SessionData {
+  notes: Note[];
+  device: string;
+}
+export interface Note {
+  id: string;
+  text: string;
+  at: string;
+}
+
+const name = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9_.-]{3,32}$/, "A name has 3 to 32 letters, digits, dots, dashes or underscores.");
+const password = z.string().min(8, "A password has at least 8 characters.").max(200, "That password is too long.");
+const displayName = z.string().trim().min(1, "A display name cannot be empty.").max(40, "A display name has at most 40 characters.");
+
+async function signIn(ctx: AppContext, user: User) {
+  // A browser that was signed in as someone else: end that session rather than leave it behind.
+  await ctx.session?.revokeSession();
+  const session = await ctx.createNewSession({
+    userId: user.id,
+    jwtPayload: { name: user.name, displayName: user.displayName, ...(ctx.admins.has(user.name) ? { role: "admin" } : {}) },
+    sessionData: { notes: [], device: ctx.userAgent } satisfies SessionData,
+  });
+  return describe(session);
+}
+
+function describe(session: Session) {
+  const payload = session.getJWTPayload();
+  return {
+    userId: session.getUserId(),
+    handle: session.getHandle(),
+    name: String(payload.name ?? ""),
+    displayName: String(payload.displayName ?? ""),
+    payload,
+    accessTokenExpiresAt: session.getAccessTokenExpiry(),
+  };
+}
+
+export const appRouter = router({
+  /** Public: works signed in or out; says who is signed in without failing. */
+  hello: publicProcedure.query(({ ctx }) => ({
+    signedIn: ctx.session !== undefined,
+    greeting: ctx.session ? `Hello, ${String(ctx.session.getJWTPayload().displayName)}!` : "Hello, stranger!",
+  })),
+
+  signUp: publicProcedure
+    .input(z.object({ name, password, displayName: displayName.optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const user = await ctx.users.create(input.name, input.password, input.displayName ?? input.name);
+      if (!user) throw new TRPCError({ code: "CONFLICT", message: "That name is taken." });
+      return signIn(ctx, user);
+    }),
+
+  signIn: publicProcedure
+    .input(z.object({ name: z.string().trim().toLowerCase().max(64), password: z.string().max(200) }))
+    .mutation(async ({ ctx, input }) => {
+      const user = await ctx.users.check(input.name, input.password);
+      // 400, never 401: a 401 means "session problem" to the SDK and to sessionRefreshLink.
+      if (!user) throw new TRPCError({ code: "BAD_REQUEST", message: "Wrong name or password." });
+      return signIn(ctx, user);
+    }),
+
+  me: protectedProcedure.query(({ ctx }) => describe(ctx.session)),
+
+  /** Changes the display name: a new access token on this response, so it shows at once. */
+  rename: protectedProcedure.input(z.object({ displayName })).mutation(async ({ ctx, input }) => {
+    const userId = ctx.session.getUserId();
+    await ctx.users.rename(userId, input.displayName);
+    await ctx.session.updateJWTPayload({ ...ctx.session.getJWTPayload(), displayName: input.displayName });
+    // The user's other sessions pick the new name up at their next refresh.
+    const others = (await ctx.sessions.getAllSessionHandlesForUser(userId)).filter((h) => h !== ctx.session.getHandle());
+    for (const handle of others) {
+      const info = await ctx.sessions.getSessionInformation(handle);
+      if (info) await ctx.sessions.updateJWTPayload(handle, { ...info.jwtPayload, displayName: input.displayName });
+    }
+    return describe(ctx.session);
+  }),
+
+  notes: router({
+    list: protectedProcedure.query(async ({ ctx }) => (await ctx.session.getSessionData<SessionData>()).notes ?? []),
+    add: protectedProcedure.input(z.object({ text: z.string().trim().min(1, "A note cannot be empty.").max(500, "A note has at most 500 characters.") })).mutation(async ({ ctx, input }) => {
+      const data = await ctx.session.modifySessionData<SessionData>((d) => ({
+        ...d,
+        notes: [...(d.notes ?? []), { id: randomUUID(), text: input.text, at: new Date().toISOString() }].slice(-50),
+      }));
+      return data.notes;
+    }),
+    remove: protectedProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
+      const data = await ctx.session.modifySessionData<SessionData>((d) => ({ ...d, notes: (d.notes ?? []).filter((n) => n.id !== input.id) }));
+      return data.notes;
+    }),
+  }),
+
+  mySessions: router({
+    list: protectedProcedure.query(async ({ ctx }) => {
+      const current = ctx.session.getHandle();
+      const handles = await ctx.sessions.getAllSessionHandlesForUser(ctx.session.getUserId());
+      const list = [];
+      for (const handle of handles) {
+        const info = await ctx.sessions.getSessionInformation(handle);
+        if (!info) continue;
+        const data = info.sessionData as Partial<SessionData>;
+        list.push({
+          handle,
+          current: handle === current,
+          device: data.device ?? "unknown device",
+          createdAt: info.createdAt.toISOString(),
+          expiresAt: info.expiresAt.toISOString(),
+        });
+      }
+      return list.sort((a, b) => Number(b.current) - Number(a.current) || b.createdAt.localeCompare(a.createdAt));
+    }),
+    /** Signs out one of my sessions (another device, or this one). */
+    revoke: protectedProcedure.input(z.object({ handle: z.string().max(100) })).mutation(async ({ ctx, input }) => {
+      if (input.handle === ctx.session.getHandle()) {
+        await ctx.session.revokeSession();
+        return { signedOut: true };
+      }
+      const info = await ctx.sessions.getSessionInformation(input.handle);
+      // 403 for someone else's session: an authorisation failure, not a session problem.
+      if (!info || info.userId !== ctx.session.getUserId()) throw new TRPCError({ code: "FORBIDDEN", message: "That is not one of your sessions." });
+      await ctx.sessions.revokeSession(input.handle);
+      return { signedOut: false };
+    }),
+  }),
+
+  /** Only for admins (see ADMINS): shows a 403 for everyone else. */
+  adminStats: protectedProcedure.query(async ({ ctx }) => {
+    if (ctx.session.getJWTPayload().role !== "admin") throw new TRPCError({ code: "FORBIDDEN", message: "Only admins can see this." });
+    return { sessionsOfMine: (await ctx.sessions.getAllSessionHandlesForUser(ctx.session.getUserId())).length };
+  }),
+
+  signOut: protectedProcedure.mutation(async ({ ctx }) => {
+    await ctx.session.revokeSession();
+    return { ok: true };
+  }),
+
+  signOutEverywhere: protectedProcedure.mutation(async ({ ctx }) => {
+    await ctx.session.revokeSession(); // clears this browser's cookies
+    const others = await ctx.sessions.revokeAllSessionsForUser(ctx.session.getUserId());
+    return { signedOut: others.length + 1 };
+  }),
+});
+
+export type AppRouter = typeof appRouter;

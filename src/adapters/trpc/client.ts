@@ -1,0 +1,181 @@
+// sessionkit/trpc/client: a tRPC client link that refreshes an expired session once (shared by
+// every concurrent failing call) and retries, plus the fetch that sends what anti-CSRF needs.
+// Browser-safe: imports nothing from the server side of sessionkit.
+
+import type { TRPCLink } from "@trpc/client";
+import type { AnyRouter } from "@trpc/server";
+import { observable } from "@trpc/server/observable";
+
+/** Where the `anti-csrf` token (mode `via-token`) is kept between page loads. */
+export interface AntiCsrfTokenStorage {
+  get(): string | null | undefined;
+  set(token: string | null): void;
+}
+
+/** Options of {@link sessionRefreshLink}. */
+export interface SessionRefreshLinkOptions {
+  /** Base URL of sessionkit's routes (default `/auth`); the refresh path is `${baseUrl}/session/refresh`. */
+  baseUrl?: string;
+  /** Full refresh URL; overrides `baseUrl` (default `/auth/session/refresh`). */
+  refreshUrl?: string;
+  /** The fetch used for the refresh call and by `link.fetch` (default: the global `fetch`, looked up at call time). */
+  fetch?: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+  /**
+   * Replaces the built-in refresh call; resolves true when the session was refreshed. With the
+   * SuperTokens SDK pass `() => Session.attemptRefreshingSession()` so the SDK keeps its state.
+   */
+  refresh?: () => Promise<boolean>;
+  /** Where the `anti-csrf` token is kept (default: `localStorage` when available, else memory). */
+  tokenStorage?: AntiCsrfTokenStorage;
+  /** Called once per failed refresh: the session is gone and the user has to sign in again. */
+  onSessionExpired?: () => void;
+}
+
+/** The link, plus the fetch and headers the HTTP link needs for anti-CSRF. */
+export type SessionRefreshLink<TRouter extends AnyRouter = AnyRouter> = TRPCLink<TRouter> & {
+  /**
+   * A fetch for `httpLink`/`httpBatchLink`/`httpBatchStreamLink({ fetch })`: sends cookies
+   * (`credentials: "include"`), the `rid` header (mode `via-custom-header`) and the stored
+   * `anti-csrf` token (mode `via-token`), and keeps the token the server sends.
+   */
+  fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+  /** The anti-CSRF headers to add to a request made with your own fetch. */
+  headers(): Record<string, string>;
+  /** Refreshes the session now (one refresh at a time); true when it worked. */
+  refresh(): Promise<boolean>;
+};
+
+const TOKEN_KEY = "sessionkit-anti-csrf";
+
+function defaultStorage(): AntiCsrfTokenStorage {
+  let memory: string | null = null;
+  const local = (() => {
+    try {
+      const storage = (globalThis as { localStorage?: Storage }).localStorage;
+      storage?.getItem(TOKEN_KEY);
+      return storage;
+    } catch {
+      return undefined; // storage disabled (private mode, sandboxed frame)
+    }
+  })();
+  return {
+    get: () => (local ? local.getItem(TOKEN_KEY) : memory),
+    set(token) {
+      memory = token;
+      if (!local) return;
+      if (token === null) local.removeItem(TOKEN_KEY);
+      else local.setItem(TOKEN_KEY, token);
+    },
+  };
+}
+
+/** The session code the server put in the error (`sessionErrorFormatter`), or a bare 401. */
+function needsRefresh(error: unknown): boolean {
+  const e = error as { data?: { sessionCode?: unknown; httpStatus?: unknown }; meta?: { response?: { status?: unknown } } };
+  const code = e?.data?.sessionCode;
+  if (typeof code === "string") return code === "TRY_REFRESH_TOKEN";
+  return e?.data?.httpStatus === 401 || e?.meta?.response?.status === 401;
+}
+
+/**
+ * A tRPC link that, when a call fails with `TRY_REFRESH_TOKEN` (read from
+ * `error.data.sessionCode`, or a bare 401), calls the refresh path once (concurrent failures share
+ * one refresh), then retries each failed call once. When the refresh fails it gives up cleanly:
+ * the calls fail with their original error, no loop. Put it before the HTTP link and give that
+ * link its `fetch`:
+ *
+ * ```ts
+ * const session = sessionRefreshLink({ baseUrl: "/auth" });
+ * createTRPCClient<AppRouter>({ links: [session, httpBatchLink({ url: "/trpc", fetch: session.fetch })] });
+ * ```
+ */
+export function sessionRefreshLink<TRouter extends AnyRouter = AnyRouter>(
+  options: SessionRefreshLinkOptions = {},
+): SessionRefreshLink<TRouter> {
+  const refreshUrl = options.refreshUrl ?? `${(options.baseUrl ?? "/auth").replace(/\/+$/, "")}/session/refresh`;
+  const storage = options.tokenStorage ?? defaultStorage();
+  const baseFetch = (input: RequestInfo | URL, init?: RequestInit) => (options.fetch ?? globalThis.fetch)(input, init);
+
+  function observe(response: Response): void {
+    const front = response.headers.get("front-token");
+    const token = response.headers.get("anti-csrf");
+    if (front === "remove") storage.set(null);
+    else if (token) storage.set(token);
+  }
+
+  function headers(): Record<string, string> {
+    const token = storage.get();
+    return token ? { rid: "anti-csrf", "anti-csrf": token } : { rid: "anti-csrf" };
+  }
+
+  async function sessionFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+    const merged = new Headers(init.headers);
+    for (const [name, value] of Object.entries(headers())) if (!merged.has(name)) merged.set(name, value);
+    const response = await baseFetch(input, { ...init, headers: merged, credentials: init.credentials ?? "include" });
+    observe(response);
+    return response;
+  }
+
+  async function builtInRefresh(): Promise<boolean> {
+    const token = storage.get();
+    const response = await baseFetch(refreshUrl, {
+      method: "POST",
+      credentials: "include",
+      headers: token ? { rid: "session", "anti-csrf": token } : { rid: "session" },
+    });
+    observe(response);
+    // Drain the small body so the connection can be reused.
+    await response.text().catch(() => "");
+    return response.ok;
+  }
+
+  let inflight: Promise<boolean> | undefined;
+  /** Bumped by every successful refresh: a call sent before it just retries. */
+  let generation = 0;
+  function refresh(): Promise<boolean> {
+    inflight ??= (async () => {
+      try {
+        const ok = await (options.refresh ?? builtInRefresh)();
+        if (ok) generation++;
+        else options.onSessionExpired?.();
+        return ok;
+      } catch {
+        return false; // network failure: the call fails with its own error
+      } finally {
+        inflight = undefined;
+      }
+    })();
+    return inflight;
+  }
+
+  const link: TRPCLink<TRouter> = () => ({ op, next }) =>
+    observable((observer) => {
+      if (op.type === "subscription") return next(op).subscribe(observer);
+      let current: { unsubscribe(): void } | undefined;
+      let stopped = false;
+      const attempt = (retried: boolean) => {
+        const sentAt = generation;
+        current = next(op).subscribe({
+          next: (value) => observer.next(value),
+          complete: () => observer.complete(),
+          error: (error) => {
+            if (retried || stopped || !needsRefresh(error)) return observer.error(error);
+            // A refresh finished after this call left: the retry already carries fresh cookies.
+            const ready = generation !== sentAt ? Promise.resolve(true) : refresh();
+            void ready.then((ok) => {
+              if (stopped) return;
+              if (ok) attempt(true);
+              else observer.error(error);
+            });
+          },
+        });
+      };
+      attempt(false);
+      return () => {
+        stopped = true;
+        current?.unsubscribe();
+      };
+    });
+
+  return Object.assign(link, { fetch: sessionFetch, headers, refresh });
+}

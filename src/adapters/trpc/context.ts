@@ -1,0 +1,145 @@
+// The tRPC context factory: resolves the request's session once per HTTP request (shared by every
+// call of a batch) for the fetch, standalone/Node, Express and Fastify adapters.
+
+import type { TRPCRequestInfo } from "@trpc/server/http";
+import type { NewSessionInput } from "../../core/engine.js";
+import { type SessionError, isSessionError } from "../../core/errors.js";
+import { type NodeResponseLike, type SessionRequest, type SessionResponse, requestMethod } from "../../core/http.js";
+import { checkAntiCsrf, engineOf, markResponseSent } from "../../core/internal.js";
+import type { Session } from "../../core/session.js";
+import type { Sessions } from "../../core/sessions.js";
+import { toTRPCError } from "./errors.js";
+
+/** Which calls the anti-CSRF check applies to. */
+export type AntiCsrfPolicy = boolean | ((call: { type: TRPCRequestInfo["type"]; method: string }) => boolean);
+
+/** Options of {@link createSessionContext}. */
+export interface SessionContextOptions {
+  /**
+   * When the anti-CSRF check of the configured mode runs. Default: for mutations and for any
+   * request not sent with GET or HEAD (queries over GET are not checked). `requireSession({
+   * antiCsrfCheck })` overrides it per procedure.
+   */
+  antiCsrfCheck?: AntiCsrfPolicy;
+}
+
+/** What every tRPC adapter passes to `createContext`, described structurally. */
+export interface SessionContextInput {
+  /** The request: a fetch `Request`, a Node `IncomingMessage`, an Express or Fastify request. */
+  req: SessionRequest;
+  /** Fetch adapter: the headers that leave with the response. */
+  resHeaders?: Headers;
+  /** Node, standalone and Express: the `ServerResponse`; Fastify: the reply (its `raw` is used). */
+  res?: NodeResponseLike | { raw: NodeResponseLike } | object;
+  /** tRPC's request info (batch, accept header, procedure type). */
+  info?: Pick<TRPCRequestInfo, "accept" | "type">;
+}
+
+/** The context `createSessionContext` gives every procedure. Spread it into your own context to keep it working. */
+export interface SessionContext {
+  /**
+   * The request's session, or `undefined` (no token, expired or bad token, revoked, or a failed
+   * anti-CSRF check on a checked request). Behind `requireSession()` it is always a `Session`.
+   */
+  session: Session | undefined;
+  /** The `createSessions` instance. */
+  sessions: Sessions;
+  /** Starts a session (sign-in); its cookies and `front-token` leave with this response. */
+  createNewSession(input: NewSessionInput): Promise<Session>;
+}
+
+/** What `requireSession()` needs to decide per call; kept on the context under a symbol so a spread keeps it. */
+export interface SessionState {
+  readonly sessions: Sessions;
+  /** The verified session, before the anti-CSRF check. */
+  readonly verified: Session | undefined;
+  /** Why there is no verified session (expired, bad, revoked); undefined when there simply is no token. */
+  readonly failure: SessionError | undefined;
+  /** The anti-CSRF failure of this request, if any (checked once). */
+  readonly csrfFailure: SessionError | undefined;
+  readonly method: string;
+  readonly policy: AntiCsrfPolicy;
+}
+
+const STATE = Symbol.for("sessionkit.trpc.sessionState");
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
+
+/** The session state of a context made by `createSessionContext` (or spread from one). */
+export function sessionStateOf(ctx: unknown): SessionState | undefined {
+  if (ctx === null || typeof ctx !== "object") return undefined;
+  return (ctx as { [STATE]?: SessionState })[STATE];
+}
+
+/** Whether the anti-CSRF check applies to a call of this type on this request. */
+export function antiCsrfApplies(policy: AntiCsrfPolicy, type: TRPCRequestInfo["type"], method: string): boolean {
+  if (typeof policy === "function") return policy({ type, method });
+  if (policy === false) return false;
+  return type === "mutation" || !SAFE_METHODS.has(method);
+}
+
+function hasSetHeader(value: unknown): value is NodeResponseLike {
+  return typeof value === "object" && value !== null && typeof (value as NodeResponseLike).setHeader === "function";
+}
+
+/** Where this adapter's response headers go; a closed target when there is none (WebSocket). */
+function responseOf(input: SessionContextInput): SessionResponse {
+  if (input.resHeaders instanceof Headers) return input.resHeaders;
+  if (hasSetHeader(input.res)) return input.res;
+  const raw = (input.res as { raw?: unknown } | undefined)?.raw;
+  if (hasSetHeader(raw)) return raw;
+  // No HTTP response to write to (e.g. a WebSocket connection): cookie-setting calls must fail loudly.
+  const closed = new Headers();
+  markResponseSent(closed);
+  return closed;
+}
+
+/**
+ * Creates tRPC's `createContext` for any adapter: `{ req, resHeaders }` (fetch),
+ * `{ req, res }` (standalone, Node, Express, Fastify). The session is resolved once per HTTP
+ * request; public procedures run even when the token is expired or bad (`ctx.session` is then
+ * `undefined`), and `requireSession()` reports the reason. A store outage fails the request
+ * with `INTERNAL_SERVER_ERROR` (500).
+ */
+export function createSessionContext(sessions: Sessions, options: SessionContextOptions = {}) {
+  engineOf(sessions); // fail at startup, not on the first request, when given the wrong object
+  const policy = options.antiCsrfCheck ?? true;
+  return async (input: SessionContextInput): Promise<SessionContext> => {
+    const { req } = input;
+    const response = responseOf(input);
+    const method = requestMethod(req);
+    let verified: Session | undefined;
+    let failure: SessionError | undefined;
+    try {
+      verified = await sessions.getSession(req, response, { sessionRequired: false, antiCsrfCheck: false });
+    } catch (error) {
+      if (!isSessionError(error)) throw error;
+      if (error.code === "GENERAL_ERROR") throw toTRPCError(error);
+      failure = error;
+    }
+    let csrfFailure: SessionError | undefined;
+    if (verified) {
+      try {
+        checkAntiCsrf(sessions, req, verified);
+      } catch (error) {
+        if (!isSessionError(error)) throw error;
+        csrfFailure = error;
+      }
+    }
+    // Streamed responses (httpBatchStreamLink, SSE subscriptions) send their headers before any
+    // procedure finishes: a cookie set later would be lost, so session calls that set cookies fail
+    // loudly instead. Headers written above, during resolution, still go out.
+    if (input.info?.accept === "application/jsonl" || input.info?.type === "subscription") markResponseSent(response);
+
+    const type = input.info?.type ?? "unknown";
+    const state: SessionState = { sessions, verified, failure, csrfFailure, method, policy };
+    // Never hand a session that failed a required anti-CSRF check to a procedure, public or not.
+    const session = csrfFailure && antiCsrfApplies(policy, type, method) ? undefined : verified;
+    const context: SessionContext = {
+      session,
+      sessions,
+      createNewSession: (newSession) => sessions.createNewSession(newSession, response),
+    };
+    Object.defineProperty(context, STATE, { value: state, enumerable: true });
+    return context;
+  };
+}

@@ -1,0 +1,62 @@
+// The one place where sessionkit's SessionError codes become tRPC errors and error shapes.
+
+import { TRPCError } from "@trpc/server";
+import { type SessionError, type SessionErrorCode, isSessionError } from "../../core/errors.js";
+import { wireMessage } from "../../core/internal.js";
+
+/** The SessionError behind a tRPC error: the error itself, or its cause (one level of wrapping or two). */
+export function sessionErrorIn(error: unknown): SessionError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 3 && current !== undefined && current !== null; depth++) {
+    if (isSessionError(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * A SessionError as a TRPCError: `UNAUTHORIZED` (401) for session problems, with the wire
+ * message ("try refresh token", "unauthorised", …), `INTERNAL_SERVER_ERROR` (500) for a store
+ * outage. The SessionError is the `cause`.
+ */
+export function toTRPCError(error: SessionError): TRPCError {
+  if (error.code === "GENERAL_ERROR") {
+    return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: error.message, cause: error });
+  }
+  return new TRPCError({ code: "UNAUTHORIZED", message: wireMessage(error.code), cause: error });
+}
+
+/** The `data` fields sessionkit adds to a tRPC error shape. */
+export interface SessionErrorData {
+  /** The SessionError code, when the error came from a session check. */
+  sessionCode?: SessionErrorCode;
+}
+
+/**
+ * A tRPC `errorFormatter` that puts the session code in `error.data.sessionCode`, so clients
+ * (and `sessionRefreshLink`) can tell "refresh and retry" from "signed out". It also gives a
+ * SessionError thrown anywhere in a procedure its session status (401 by default, 500 for a
+ * store outage) instead of tRPC's generic 500. Use it as `errorFormatter`, or call it inside
+ * your own formatter with the same options.
+ */
+export function sessionErrorFormatter<TShape extends { code: number; data: object }>(opts: {
+  shape: TShape;
+  error: unknown;
+}): TShape & { data: SessionErrorData } {
+  const { shape } = opts;
+  const sessionError = sessionErrorIn(opts.error);
+  if (!sessionError) return shape;
+  const unauthorised = sessionError.code !== "GENERAL_ERROR";
+  const data = shape.data as { code?: unknown; httpStatus?: unknown };
+  return {
+    ...shape,
+    // JSON-RPC codes of tRPC: UNAUTHORIZED = -32001, INTERNAL_SERVER_ERROR = -32603.
+    code: unauthorised ? -32001 : -32603,
+    data: {
+      ...shape.data,
+      ...(typeof data.code === "string" ? { code: unauthorised ? "UNAUTHORIZED" : "INTERNAL_SERVER_ERROR" } : {}),
+      ...(typeof data.httpStatus === "number" ? { httpStatus: sessionError.status } : {}),
+      sessionCode: sessionError.code,
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// `requireSession()`: the tRPC middleware behind `protectedProcedure`. It composes with the
+// user's own `initTRPC` and middlewares (`t.procedure.use(requireSession())`), it does not wrap.
+
+import { TRPCError, type TRPCMiddlewareFunction } from "@trpc/server";
+import { engineOf } from "../../core/internal.js";
+import type { Session } from "../../core/session.js";
+import { type SessionContext, antiCsrfApplies, sessionStateOf } from "./context.js";
+import { sessionErrorIn, toTRPCError } from "./errors.js";
+
+/** Options of {@link requireSession}. */
+export interface RequireSessionOptions {
+  /**
+   * Force the anti-CSRF check on (`true`) or off (`false`) for these procedures. Default: the
+   * policy of `createSessionContext` (mutations and non-GET requests are checked).
+   */
+  antiCsrfCheck?: boolean;
+}
+
+/** The middleware `requireSession()` returns: it narrows `ctx.session` to `Session`. */
+export type RequireSessionMiddleware = TRPCMiddlewareFunction<
+  SessionContext,
+  // biome-ignore lint/suspicious/noExplicitAny: any user meta type
+  any,
+  object,
+  { session: Session },
+  unknown
+>;
+
+/**
+ * Lets a call through only with a valid session: behind it `ctx.session` is a `Session` (the
+ * type narrows). Otherwise it throws `TRPCError` `UNAUTHORIZED` (401) whose `cause` is the
+ * `SessionError` (`TRY_REFRESH_TOKEN` for an expired or bad token or a failed anti-CSRF check,
+ * `UNAUTHORISED` otherwise). A SessionError thrown later in the procedure (for example the
+ * session was revoked meanwhile) gets the same translation.
+ */
+export function requireSession(options: RequireSessionOptions = {}): RequireSessionMiddleware {
+  return async ({ ctx, type, next }) => {
+    const state = sessionStateOf(ctx);
+    if (!state) {
+      throw new TRPCError({
+        code: "INTERNAL_SERVER_ERROR",
+        message: "sessionkit: requireSession() needs a context made by createSessionContext() (spread it into yours)",
+      });
+    }
+    if (!state.verified) {
+      throw toTRPCError(state.failure ?? engineOf(state.sessions).error("UNAUTHORISED", "no access token in the request"));
+    }
+    const check = options.antiCsrfCheck ?? antiCsrfApplies(state.policy, type, state.method);
+    if (check && state.csrfFailure) throw toTRPCError(state.csrfFailure);
+    const result = await next({ ctx: { session: state.verified } });
+    if (!result.ok) {
+      const sessionError = sessionErrorIn(result.error);
+      // A session call inside the procedure failed: report it as a session error (401 / 500), not a generic 500.
+      if (sessionError && result.error.code === "INTERNAL_SERVER_ERROR" && sessionError.code !== "GENERAL_ERROR") {
+        return { ...result, error: toTRPCError(sessionError) };
+      }
+    }
+    return result;
+  };
+}

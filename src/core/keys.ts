@@ -25,6 +25,8 @@ export class KeyRing {
   #loaded = false;
   #creating = new Map<number, Promise<LoadedKey>>();
   #unknownKids = new Map<string, number>();
+  #kidLookups = new Map<string, Promise<void>>();
+  #nextLoad: Promise<void> | undefined;
   #refreshRecord: KeyRecord | undefined;
   #refreshKey: Promise<CryptoKey> | undefined;
 
@@ -57,6 +59,23 @@ export class KeyRing {
       }
     })();
     return this.#loading;
+  }
+
+  /**
+   * A load that starts after this call. Joining one already running is not enough when the
+   * caller needs a key that appeared meanwhile (another instance just created it): that load
+   * may have read the table before, and would make a fresh key look missing.
+   */
+  private reloadFresh(): Promise<void> {
+    const running = this.#loading;
+    if (!running) return this.reload();
+    this.#nextLoad ??= running
+      .catch(() => {})
+      .then(() => {
+        this.#nextLoad = undefined;
+        return this.reload();
+      });
+    return this.#nextLoad;
   }
 
   private async ensureLoaded(): Promise<void> {
@@ -106,7 +125,7 @@ export class KeyRing {
       }),
     );
     // Another instance may have won the slot: whatever the store holds now is the key.
-    await this.reload();
+    await this.reloadFresh();
     const key = this.findSigning(slot);
     if (!key) throw new Error("sessionkit: the store did not keep the new signing key");
     return key;
@@ -117,12 +136,19 @@ export class KeyRing {
     await this.ensureLoaded();
     let key = this.#keys.get(kid);
     if (!key) {
-      const seen = this.#unknownKids.get(kid);
-      const realNow = performance.now();
-      if (seen !== undefined && realNow - seen < UNKNOWN_KID_RETRY_MS) return undefined;
-      if (this.#unknownKids.size > 1000) this.#unknownKids.clear();
-      this.#unknownKids.set(kid, realNow);
-      await this.reload();
+      // Requests arriving together with a new kid (another instance just rotated) share one
+      // lookup; only after it has failed is the kid refused without asking again for a while.
+      let lookup = this.#kidLookups.get(kid);
+      if (!lookup) {
+        const seen = this.#unknownKids.get(kid);
+        const realNow = performance.now();
+        if (seen !== undefined && realNow - seen < UNKNOWN_KID_RETRY_MS) return undefined;
+        if (this.#unknownKids.size > 1000) this.#unknownKids.clear();
+        this.#unknownKids.set(kid, realNow);
+        lookup = this.reloadFresh().finally(() => this.#kidLookups.delete(kid));
+        this.#kidLookups.set(kid, lookup);
+      }
+      await lookup;
       key = this.#keys.get(kid);
       if (!key) return undefined;
       this.#unknownKids.delete(kid);
@@ -169,7 +195,7 @@ export class KeyRing {
         }),
       );
       // Concurrent creators: the unique slot keeps one; read back whichever won.
-      await this.reload();
+      await this.reloadFresh();
     }
     const record = this.#refreshRecord as KeyRecord | undefined;
     const raw = record?.privateJwk.k ? fromBase64url(record.privateJwk.k) : undefined;

@@ -42,7 +42,9 @@ export function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined
   }
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
+  // atob ignores the spare low bits of the last character, so several spellings decode to the
+  // same bytes; only the one we would have written is accepted (tokens are compared as text).
+  return base64url(out) === text ? out : undefined;
 }
 
 export type RandomBytes = (length: number) => Uint8Array<ArrayBuffer>;

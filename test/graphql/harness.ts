@@ -41,7 +41,7 @@ const typeDefs = /* GraphQL */ `
     signOut: Boolean! @auth
     bump: Int!
   }
-  type Subscription { ticks: Int! @auth }
+  type Subscription { ticks: Int! @auth  renamingTicks: String! @auth }
 `;
 
 export interface Harness {
@@ -120,6 +120,14 @@ export async function startHarness(db: TestDb, options: HarnessOptions): Promise
           ticks: {
             subscribe: () => pubsub.subscribe("tick"),
             resolve: (n: number) => n,
+          },
+          // Tries to set a cookie after the response has started: must fail loudly.
+          renamingTicks: {
+            subscribe: () => pubsub.subscribe("tick"),
+            async resolve(n: number, _: unknown, ctx: AuthedContext) {
+              await ctx.session.updateJWTPayload({ n });
+              return String(n);
+            },
           },
         },
       },

@@ -1,0 +1,87 @@
+// The example's own accounts: a table next to sessionkit's and scrypt password hashes
+// (node:crypto). sessionkit never sees a password: the app checks it, then starts a session.
+
+import { randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
+import { pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import type { AnyPgDatabase } from "../../src/storage/index.js";
+
+export const users = pgTable("example_users", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  displayName: text("display_name").notNull(),
+  passwordHash: text("password_hash").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type User = typeof users.$inferSelect;
+
+/** Creates the table when it is missing: the example's whole migration. */
+export async function ensureUsersTable(db: AnyPgDatabase): Promise<void> {
+  await db.execute(sql`CREATE TABLE IF NOT EXISTS example_users (
+    id text PRIMARY KEY,
+    name text NOT NULL UNIQUE,
+    display_name text NOT NULL,
+    password_hash text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+  )`);
+}
+
+// N = 2^15, r = 8: ~50-100 ms and 32 MiB per hash, OWASP's floor for scrypt.
+const COST = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+
+function derive(password: string, salt: Buffer, cost = COST): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password.normalize("NFKC"), salt, 32, cost, (error, key) => (error ? reject(error) : resolve(key))),
+  );
+}
+
+/** `scrypt$N$r$p$salt$hash`: the cost travels with the hash, so it can be raised later. */
+async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(password, salt);
+  return `scrypt$${COST.N}$${COST.r}$${COST.p}$${salt.toString("base64")}$${key.toString("base64")}`;
+}
+
+async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, N, r, p, salt, hash] = stored.split("$");
+  if (scheme !== "scrypt" || !salt || !hash) return false;
+  const expected = Buffer.from(hash, "base64");
+  const cost = { N: Number(N), r: Number(r), p: Number(p), maxmem: COST.maxmem };
+  const key = await derive(password, Buffer.from(salt, "base64"), cost);
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+// Checked against for unknown names, so they cost the same time as a wrong password.
+let dummyHash: Promise<string> | undefined;
+
+/** Sign-up, password check, display name. */
+export class Users {
+  constructor(private readonly db: AnyPgDatabase) {}
+
+  /** A new account, or undefined when the name is taken. */
+  async create(name: string, password: string, displayName: string): Promise<User | undefined> {
+    const passwordHash = await hashPassword(password);
+    const [user] = await this.db
+      .insert(users)
+      .values({ id: randomUUID(), name, displayName, passwordHash })
+      .onConflictDoNothing({ target: users.name })
+      .returning();
+    return user;
+  }
+
+  /** The user when name and password match, else undefined (in the same time either way). */
+  async check(name: string, password: string): Promise<User | undefined> {
+    const [user] = await this.db.select().from(users).where(eq(users.name, name));
+    if (!user) {
+      dummyHash ??= hashPassword(randomUUID());
+      await verifyPassword(password, await dummyHash);
+      return undefined;
+    }
+    return (await verifyPassword(password, user.passwordHash)) ? user : undefined;
+  }
+
+  async rename(id: string, displayName: string): Promise<void> {
+    await this.db.update(users).set({ displayName }).where(eq(users.id, id));
+  }
+}

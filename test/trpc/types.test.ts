@@ -1,36 +1,63 @@
-import { initTRPC, TRPCError } from "@trpc/server";
+// Type-level tests of the tRPC adapter, checked by `npm run typecheck` (tsc): requireSession()
+// narrows ctx.session, composes with the user's context and middlewares, and the formatter's
+// sessionCode reaches the client's error type. The runtime part only makes sure the file loads.
+
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { TRPCError, initTRPC, type inferRouterError } from "@trpc/server";
 import { describe, expectTypeOf, it } from "vitest";
-import type { Session } from "../../src/index.js";
 import { createSessionContext, requireSession, sessionErrorFormatter } from "../../src/adapters/trpc/index.js";
+import type { Session, SessionErrorCode, Sessions } from "../../src/index.js";
 
-declare const sessions: Parameters<typeof createSessionContext>[0];
+function build(sessions: Sessions) {
+  const createContext = createSessionContext(sessions);
+  const own = async (opts: Parameters<typeof createContext>[0]) => ({ ...(await createContext(opts)), db: 42 as const });
+  const t = initTRPC.context<typeof own>().meta<{ role?: string }>().create({ errorFormatter: sessionErrorFormatter });
+  const protectedProcedure = t.procedure.use(requireSession());
+  const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
+    expectTypeOf(ctx.session).toEqualTypeOf<Session>();
+    if (ctx.session.getJWTPayload().role !== "admin") throw new TRPCError({ code: "FORBIDDEN" });
+    return next();
+  });
 
-describe("types", () => {
-  it("narrows", () => {
-    const createContext = createSessionContext(sessions);
-    const own = async (opts: Parameters<typeof createContext>[0]) => ({ ...(await createContext(opts)), db: 42 as const });
-    const t = initTRPC.context<typeof own>().meta<{ role?: string }>().create({ errorFormatter: sessionErrorFormatter });
-    const protectedProcedure = t.procedure.use(requireSession());
-    const admin = protectedProcedure.use(({ ctx, next }) => {
+  const router = t.router({
+    pub: t.procedure.query(({ ctx }) => {
+      expectTypeOf(ctx.session).toEqualTypeOf<Session | undefined>();
+      // @ts-expect-error a public procedure may have no session
+      ctx.session.getUserId();
+      return ctx.db;
+    }),
+    me: protectedProcedure.query(({ ctx }) => {
       expectTypeOf(ctx.session).toEqualTypeOf<Session>();
-      if (ctx.session.getJWTPayload().role !== "admin") throw new TRPCError({ code: "FORBIDDEN" });
-      return next();
-    });
-    t.router({
-      pub: t.procedure.query(({ ctx }) => {
-        expectTypeOf(ctx.session).toEqualTypeOf<Session | undefined>();
-        return ctx.db;
-      }),
-      me: protectedProcedure.query(({ ctx }) => {
+      expectTypeOf(ctx.db).toEqualTypeOf<42>();
+      expectTypeOf(ctx.sessions).toEqualTypeOf<Sessions>();
+      return ctx.session.getUserId();
+    }),
+    admin: adminProcedure.mutation(({ ctx }) => ctx.session.getHandle()),
+    // After the user's own middleware, and with per-procedure options.
+    piped: t.procedure
+      .use(async ({ next }) => next({ ctx: { requestId: "r1" } }))
+      .use(requireSession({ antiCsrfCheck: true }))
+      .query(({ ctx }) => {
         expectTypeOf(ctx.session).toEqualTypeOf<Session>();
-        expectTypeOf(ctx.db).toEqualTypeOf<42>();
-        return ctx.session.getUserId();
+        expectTypeOf(ctx.requestId).toEqualTypeOf<string>();
       }),
-      a: admin.mutation(({ ctx }) => ctx.session.getHandle()),
-      b: t.procedure.use(async ({ next }) => next({ ctx: { x: 1 } })).use(requireSession()).query(({ ctx }) => {
-        expectTypeOf(ctx.session).toEqualTypeOf<Session>();
-        expectTypeOf(ctx.x).toEqualTypeOf<number>();
-      }),
-    });
+    signIn: t.procedure.mutation(async ({ ctx }) => {
+      const session = await ctx.createNewSession({ userId: "u1", jwtPayload: { role: "admin" } });
+      expectTypeOf(session).toEqualTypeOf<Session>();
+    }),
+  });
+
+  const client = createTRPCClient<typeof router>({ links: [httpBatchLink({ url: "http://x/trpc" })] });
+  expectTypeOf(client.me.query).returns.resolves.toEqualTypeOf<string>();
+  return { router, client };
+}
+
+type AppRouter = ReturnType<typeof build>["router"];
+
+describe("tRPC types", () => {
+  it("compile (checked by tsc)", () => {
+    expectTypeOf(build).toBeFunction();
+    expectTypeOf<inferRouterError<AppRouter>["data"]["sessionCode"]>().toEqualTypeOf<SessionErrorCode | undefined>();
+    expectTypeOf<inferRouterError<AppRouter>["data"]["httpStatus"]>().toEqualTypeOf<number>();
   });
 });

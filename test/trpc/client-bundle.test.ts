@@ -1,0 +1,71 @@
+// sessionkit/trpc/client is browser-safe: bundled by esbuild for the browser it pulls in nothing
+// from sessionkit's server side (src/core, the tRPC server adapter) and no Node module. The
+// example's page and its script are served.
+
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientBundle } from "../../examples/trpc/page.js";
+import { type TestDb, createTestDb } from "../helpers/db.js";
+import { type Served, serveApp } from "./harness.js";
+
+const ENTRY = new URL("../../src/adapters/trpc/client.ts", import.meta.url).pathname;
+const SERVER_SIDE = /(^|\/)src\/(core|storage|index\.ts)|src\/adapters\/trpc\/(index|context|middleware|errors)\.ts|src\/adapters\/graphql/;
+const NODE_ONLY = /^node:|(^|\/)(adapters\/(node-http|standalone|express|fastify|fetch)|http\.mjs)/;
+
+describe("sessionkit/trpc/client in the browser", () => {
+  it("bundles for the browser platform with no server or Node module in it", async () => {
+    const result = await build({
+      entryPoints: [ENTRY],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: "browser",
+      format: "esm",
+      logLevel: "silent",
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((p) => p.endsWith("src/adapters/trpc/client.ts"))).toBe(true);
+    expect(inputs.filter((p) => SERVER_SIDE.test(p))).toEqual([]);
+    expect(inputs.filter((p) => NODE_ONLY.test(p))).toEqual([]);
+    // Our own code imports only @trpc packages: nothing of sessionkit beyond the client file.
+    expect(inputs.filter((p) => !p.includes("node_modules/")).map((p) => p.replace(/.*\/src\//, "src/"))).toEqual([
+      "src/adapters/trpc/client.ts",
+    ]);
+    expect(result.outputFiles[0]?.text).toContain("session/refresh");
+  });
+
+  it("builds the example page's script", async () => {
+    const script = await clientBundle();
+    expect(script).toContain("sessionkit-anti-csrf");
+    expect(script).not.toMatch(/from "node:|require\("node:/);
+  });
+});
+
+describe("the example page", () => {
+  let db: TestDb;
+  let served: Served;
+  beforeAll(async () => {
+    db = await createTestDb();
+    served = await serveApp("fetch", { db: db.db, sessionsOptions: { cookies: { secure: false } } });
+  });
+  afterAll(async () => {
+    await served.close();
+    await db.close();
+  });
+
+  it("serves the HTML with stable ids and the bundled script", async () => {
+    const page = await fetch(`${served.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
+    const html = await page.text();
+    for (const id of ["status", "error", "signup-name", "signup-password", "signin-name", "display-name", "rename-input", "note-input", "notes-list", "sessions-list", "signout", "signout-everywhere"]) {
+      expect(html).toContain(`id="${id}"`);
+    }
+    const script = await fetch(`${served.url}/app.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toContain("javascript");
+    expect(await script.text()).toContain("createTRPCClient");
+    expect((await fetch(`${served.url}/nope`)).status).toBe(404);
+  });
+});

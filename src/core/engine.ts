@@ -33,6 +33,21 @@ export interface GetSessionOptions {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/**
+ * The driver's own error (name, message, code), without what query wrappers attach: Drizzle puts
+ * the parameters in its message and drivers keep them as properties, and they can hold a new
+ * private key or refresh key. The cause reaches `onWarning` and application logs.
+ */
+function storeFailure(error: unknown): Error {
+  let inner = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  const failure = new Error(inner instanceof Error ? inner.message : String(inner));
+  if (inner instanceof Error) failure.name = inner.name;
+  const code = (inner as { code?: unknown } | null)?.code;
+  if (typeof code === "string" || typeof code === "number") Object.assign(failure, { code });
+  return failure;
+}
+
 export class Engine {
   readonly keys: KeyRing;
   readonly tokens: AccessTokens;
@@ -68,7 +83,7 @@ export class Engine {
       return await Promise.race([operation(), timeout]);
     } catch (error) {
       if (isSessionError(error)) throw error;
-      throw new SessionError("GENERAL_ERROR", "sessionkit: the session store failed", { cause: error });
+      throw new SessionError("GENERAL_ERROR", "sessionkit: the session store failed", { cause: storeFailure(error) });
     } finally {
       clearTimeout(timer);
     }

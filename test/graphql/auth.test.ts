@@ -115,3 +115,40 @@ describe.each(transports)("@auth over %s", (transport) => {
     expect(reply.body.data).toEqual({ me: `u-${transport}-get` });
   });
 });
+
+describe("cross-origin through Yoga's cors option", () => {
+  let h: Harness;
+  const app = "https://app.example";
+  beforeAll(async () => {
+    h = await startHarness(db, {
+      transport: "http",
+      yoga: { cors: { origin: [app], credentials: true, exposedHeaders: ["x-request-id"] } },
+    });
+  });
+  afterAll(() => h.close());
+
+  it("exposes front-token and anti-csrf next to the app's own exposed headers", async () => {
+    const client = h.client();
+    const reply = await client.gql('mutation { signIn(userId: "u-cors") }', undefined, { headers: { origin: app } });
+    expect(reply.status).toBe(200);
+    expect(reply.response.headers.get("access-control-allow-origin")).toBe(app);
+    expect(reply.response.headers.get("access-control-allow-credentials")).toBe("true");
+    const exposed = (reply.response.headers.get("access-control-expose-headers") ?? "").split(",").map((s) => s.trim());
+    expect(exposed).toEqual(expect.arrayContaining(["x-request-id", "front-token", "anti-csrf"]));
+  });
+
+  it("answers the SDK's preflight for the refresh route, and the refresh itself", async () => {
+    const preflight = await fetch(`${h.origin}/auth/session/refresh`, {
+      method: "OPTIONS",
+      headers: { origin: app, "access-control-request-method": "POST", "access-control-request-headers": "rid,fdi-version,st-auth-mode" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(app);
+    const client = h.client();
+    await client.gql('mutation { signIn(userId: "u-cors-2") }', undefined, { headers: { origin: app } });
+    const refresh = await client.refresh({ headers: { origin: app } });
+    expect(refresh.status).toBe(200);
+    expect(refresh.headers.get("access-control-allow-origin")).toBe(app);
+    expect(refresh.headers.get("front-token")).not.toBeNull();
+  });
+});

@@ -109,6 +109,9 @@ describe("examples/graphql", () => {
     expect(signOut.status).toBe(200);
     expect(await signOut.json()).toEqual({ status: "OK" });
     expect((await c.refresh()).status).toBe(401);
+    const jwks = await fetch(`${origin}/auth/jwt/jwks.json`);
+    expect(jwks.status).toBe(200);
+    expect(((await jwks.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
   });
 });
 

@@ -152,3 +152,37 @@ describe("cross-origin through Yoga's cors option", () => {
     expect(refresh.headers.get("front-token")).not.toBeNull();
   });
 });
+
+describe("context derived from the session", () => {
+  it("is available to a useExtendContext placed after useSessions, not to Yoga's context option", async () => {
+    const { createSchema, createYoga, useExtendContext } = await import("graphql-yoga");
+    const { createSessions } = await import("../../src/index.js");
+    const { drizzleStore } = await import("../../src/storage/index.js");
+    const { useSessions } = await import("../../src/adapters/graphql/index.js");
+    const sessions = createSessions({ store: drizzleStore(db.db), cookies: { secure: false } });
+    type Ctx = { viewer: string; early: string; createNewSession(input: { userId: string }): Promise<unknown> };
+    const yoga = createYoga({
+      logging: false,
+      schema: createSchema<Ctx>({
+        typeDefs: "type Query { viewer: String!  early: String! }  type Mutation { signIn: Boolean! }",
+        resolvers: {
+          Query: { viewer: (_: unknown, __: unknown, ctx: Ctx) => ctx.viewer, early: (_: unknown, __: unknown, ctx: Ctx) => ctx.early },
+          Mutation: { signIn: async (_: unknown, __: unknown, ctx: Ctx) => Boolean(await ctx.createNewSession({ userId: "derived" })) },
+        },
+      }),
+      context: (initial) => ({ early: "session" in initial ? "seen" : "not yet" }),
+      plugins: [useSessions(sessions), useExtendContext((ctx: { session?: { getUserId(): string } }) => ({ viewer: ctx.session?.getUserId() ?? "anonymous" }))],
+    });
+    const { GraphqlClient } = await import("./harness.js");
+    const client = new GraphqlClient(async (request) => {
+      const reply = await yoga.fetch(request);
+      const headers = new Headers();
+      for (const line of reply.headers.getSetCookie()) headers.append("set-cookie", line);
+      return new Response(reply.body, { status: reply.status, headers });
+    });
+    expect((await client.gql("{ viewer early }")).body.data).toEqual({ viewer: "anonymous", early: "not yet" });
+    await client.gql("mutation { signIn }");
+    expect((await client.gql("{ viewer }")).body.data).toEqual({ viewer: "derived" });
+    await sessions.close();
+  });
+});

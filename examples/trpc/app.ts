@@ -26,10 +26,25 @@ export interface AppOptions {
 
 export const TRPC_PATH = "/trpc";
 
-function userAgentOf(req: SessionRequest): string {
+const BROWSERS: [RegExp, string][] = [
+  [/Edg\/(\d+)/, "Edge"],
+  [/OPR\/(\d+)/, "Opera"],
+  [/Firefox\/(\d+)/, "Firefox"],
+  [/HeadlessChrome\/(\d+)/, "Headless Chrome"],
+  [/Chrome\/(\d+)/, "Chrome"],
+  [/Version\/(\d+)[^ ]* (Mobile\/\S+ )?Safari/, "Safari"],
+];
+const SYSTEMS = ["Windows", "Android", "iPhone", "iPad", "Mac OS X", "CrOS", "Linux"];
+
+/** "Firefox 128 on Linux" from a User-Agent header, for the list of sessions. */
+function deviceOf(req: SessionRequest): string {
   const headers = req.headers as { get?: (name: string) => string | null } & Record<string, unknown>;
-  const value = typeof headers.get === "function" ? headers.get("user-agent") : headers["user-agent"];
-  return typeof value === "string" ? value.slice(0, 200) : "unknown device";
+  const raw = typeof headers.get === "function" ? headers.get("user-agent") : headers["user-agent"];
+  const ua = typeof raw === "string" ? raw.slice(0, 500) : "";
+  const browser = BROWSERS.map(([pattern, name]) => [pattern.exec(ua), name] as const).find(([match]) => match);
+  const system = SYSTEMS.find((s) => ua.includes(s))?.replace("Mac OS X", "macOS").replace("CrOS", "ChromeOS");
+  if (!browser) return ua ? ua.slice(0, 60) : "unknown device";
+  return `${browser[1]} ${browser[0]?.[1] ?? ""}${system ? ` on ${system}` : ""}`;
 }
 
 export async function createApp(options: AppOptions) {
@@ -44,7 +59,7 @@ export async function createApp(options: AppOptions) {
   const createContext = async (opts: SessionContextInput): Promise<AppContext> => ({
     ...(await sessionContext(opts)),
     users,
-    userAgent: userAgentOf(opts.req),
+    device: deviceOf(opts.req),
     admins,
   });
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {

@@ -22,7 +22,10 @@ function noteFrontToken(response: Response): void {
   if (!front || front === "remove") return;
   try {
     const decoded = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(front), (c) => c.charCodeAt(0)))) as { ate?: number };
-    if (typeof decoded.ate === "number") tokenExpiresAt = decoded.ate;
+    if (typeof decoded.ate === "number") {
+      tokenExpiresAt = decoded.ate;
+      renderExpiry();
+    }
   } catch {
     // not ours to judge: the countdown just stays as it was
   }

@@ -58,6 +58,7 @@ const HTML = /* html */ `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>sessionkit · tRPC example</title>
+<link rel="icon" href="data:,">
 <style>
   :root { font-family: system-ui, sans-serif; color: #1d2330; background: #f5f6f8; }
   body { max-width: 46rem; margin: 0 auto; padding: 1.5rem 1rem 4rem; }
@@ -69,6 +70,8 @@ const HTML = /* html */ `<!doctype html>
   button { font: inherit; padding: .4rem .9rem; border-radius: .35rem; border: 1px solid #3358d4; background: #3358d4; color: #fff; cursor: pointer; }
   button.secondary { background: #fff; color: #3358d4; }
   button.danger { background: #fff; color: #b42318; border-color: #b42318; }
+  button { white-space: nowrap; }
+  button.small { font-size: .8rem; padding: .15rem .6rem; margin-left: .5rem; vertical-align: middle; }
   button:disabled { opacity: .6; cursor: wait; }
   .row { display: flex; gap: .5rem; align-items: end; }
   .row input { flex: 1; }
@@ -143,7 +146,7 @@ const HTML = /* html */ `<!doctype html>
   </section>
 
   <section id="sessions" data-testid="sessions">
-    <h2>My sessions <button id="sessions-reload" class="secondary" type="button">Reload</button></h2>
+    <h2>My sessions <button id="sessions-reload" class="secondary small" type="button">Reload</button></h2>
     <ul id="sessions-list" data-testid="sessions-list"></ul>
   </section>
 

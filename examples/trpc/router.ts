@@ -33,7 +33,7 @@ async function signIn(ctx: AppContext, user: User) {
   const session = await ctx.createNewSession({
     userId: user.id,
     jwtPayload: { name: user.name, displayName: user.displayName, ...(ctx.admins.has(user.name) ? { role: "admin" } : {}) },
-    sessionData: { notes: [], device: ctx.userAgent } satisfies SessionData,
+    sessionData: { notes: [], device: ctx.device } satisfies SessionData,
   });
   return describe(session);
 }

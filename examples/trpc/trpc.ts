@@ -9,8 +9,8 @@ import type { Users } from "./users.js";
 /** sessionkit's context plus what this app adds. */
 export interface AppContext extends SessionContext {
   users: Users;
-  /** The browser's User-Agent, kept with each session so "my sessions" can tell devices apart. */
-  userAgent: string;
+  /** The browser, from its User-Agent ("Firefox 128 on Linux"), kept with each session so "my sessions" can tell devices apart. */
+  device: string;
   /** Names that get `role: "admin"` in their access token. */
   admins: ReadonlySet<string>;
 }

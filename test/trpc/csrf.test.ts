@@ -170,3 +170,13 @@ describe("anti-CSRF off", () => {
     }
   });
 });
+
+describe("requireSession without createSessionContext", () => {
+  it("fails with a clear 500 instead of treating everyone as signed out", async () => {
+    const caller = t.createCallerFactory(router)({ session: undefined } as unknown as SessionContext);
+    await expect(caller.meQ()).rejects.toMatchObject({
+      code: "INTERNAL_SERVER_ERROR",
+      message: expect.stringContaining("needs a context made by createSessionContext()"),
+    });
+  });
+});

@@ -211,6 +211,26 @@ describe.each(adapterKinds)("tRPC example on the %s adapter", (kind) => {
     expect(await root.trpc.adminStats.query()).toEqual({ sessionsOfMine: expect.any(Number) });
   });
 
+  it('with revocation "notify" a revoked session is refused at once, with cleared cookies', async () => {
+    const notifying = await serveApp(kind, {
+      db: db.db,
+      sessionsOptions: { accessTokenTtl: 60, revocation: "notify", cookies: { secure: false }, now: clock },
+    });
+    try {
+      const client = createClient(notifying.url, { now: clock });
+      const me = await client.trpc.signUp.mutate({ name: uniqueName(kind), password: PASSWORD });
+      expect((await client.trpc.me.query()).userId).toBe(me.userId);
+      await notifying.app.sessions.revokeSession(me.handle);
+      notifying.log.reset();
+      const error = await rejection(client.trpc.me.query());
+      expect(error.data).toMatchObject({ httpStatus: 401, sessionCode: "UNAUTHORISED" });
+      expect(notifying.log.paths).toEqual(["/trpc/me"]);
+      expect(client.jar.get("sAccessToken")).toBeUndefined();
+    } finally {
+      await notifying.close();
+    }
+  });
+
   it("turns a session that vanished mid-request into a 401 with cleared cookies, not a 500", async () => {
     // revocation "none" trusts the token, so the first store call is what finds the session gone.
     const trusting = await serveApp(kind, {

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { TRPCError } from "@trpc/server";
-import { createSessionContext, type SessionContextInput } from "../../src/adapters/trpc/index.js";
+import { type SessionContextInput, createSessionContext, sessionResponseMeta } from "../../src/adapters/trpc/index.js";
 import { type CreateSessionsOptions, type SessionRequest, createSessions } from "../../src/index.js";
 import { type AnyPgDatabase, drizzleStore, migrate } from "../../src/storage/index.js";
 import { pageResponse } from "./page.js";
@@ -73,13 +73,27 @@ export async function createApp(options: AppOptions) {
     if (own) return own;
     const { pathname } = new URL(request.url);
     if (pathname.startsWith(`${TRPC_PATH}/`)) {
-      return fetchRequestHandler({ endpoint: TRPC_PATH, req: request, router: appRouter, createContext, onError });
+      return fetchRequestHandler({
+        endpoint: TRPC_PATH,
+        req: request,
+        router: appRouter,
+        createContext,
+        onError,
+        // A batch with a session failure answers 401 as a whole: the SuperTokens SDK reads only the status.
+        responseMeta: sessionResponseMeta,
+      });
     }
     return pageResponse(request);
   };
 
   /** The whole app as a Node handler (standalone adapter, sessionkit's Node middleware). */
-  const trpcNode = createHTTPHandler({ router: appRouter, createContext, basePath: `${TRPC_PATH}/`, onError });
+  const trpcNode = createHTTPHandler({
+    router: appRouter,
+    createContext,
+    basePath: `${TRPC_PATH}/`,
+    onError,
+    responseMeta: sessionResponseMeta,
+  });
   const middleware = sessions.middleware();
   const node = (req: IncomingMessage, res: ServerResponse): void => {
     void middleware(req, res, (error) => {

@@ -84,6 +84,22 @@ describe.each(adapterKinds)("tRPC example on the %s adapter", (kind) => {
     expect(res.headers.getSetCookie()).toEqual([]); // an expired token is not a reason to clear cookies
   });
 
+  it("answers a mixed batch with a session failure as a real 401 (sessionResponseMeta), results in the body", async () => {
+    const { client } = await signedUp();
+    const send = jarFetch(client.jar);
+    const input = encodeURIComponent(JSON.stringify({}));
+    const ok = await send(`${served.url}/trpc/hello,me?batch=1&input=${input}`);
+    expect(ok.status).toBe(200);
+    const forbidden = await send(`${served.url}/trpc/hello,adminStats?batch=1&input=${input}`);
+    expect(forbidden.status).toBe(207); // not a session failure: tRPC's own status
+    now += 61_000;
+    const res = await send(`${served.url}/trpc/hello,me?batch=1&input=${input}`);
+    expect(res.status).toBe(401);
+    const [hello, me] = (await res.json()) as [{ result: { data: unknown } }, { error: { data: { sessionCode: string } } }];
+    expect(hello.result.data).toEqual({ signedIn: false, greeting: "Hello, stranger!" });
+    expect(me.error.data.sessionCode).toBe("TRY_REFRESH_TOKEN");
+  });
+
   it("refreshes once for N concurrent failing calls (httpLink: one HTTP request each), and all succeed", async () => {
     const { client, me } = await signedUp({ link: "http" });
     now += 61_000;

@@ -60,3 +60,23 @@ export function sessionErrorFormatter<TShape extends { code: number; data: objec
     },
   };
 }
+
+/**
+ * A tRPC `responseMeta` that gives a whole batch the status of its session failure: a batch
+ * mixing a public call that succeeded and a protected call that failed with `TRY_REFRESH_TOKEN`
+ * answers 401 (not tRPC's 207), because the SuperTokens SDK looks only at the status. Every
+ * call's own result is still in the body. A store outage in any call makes it a 500. Pass it as
+ * the adapter's `responseMeta`, or call it inside yours. Streamed responses (their head leaves
+ * before any result) keep their status.
+ */
+export function sessionResponseMeta(opts: { errors: readonly unknown[]; eagerGeneration?: boolean }): { status?: number } {
+  if (opts.eagerGeneration) return {};
+  let status: number | undefined;
+  for (const error of opts.errors) {
+    const sessionError = sessionErrorIn(error);
+    if (!sessionError) continue;
+    if (sessionError.code === "GENERAL_ERROR") return { status: 500 };
+    status ??= sessionError.status;
+  }
+  return status === undefined ? {} : { status };
+}

@@ -5,5 +5,5 @@ export { createSessionContext } from "./context.js";
 export type { AntiCsrfPolicy, SessionContext, SessionContextInput, SessionContextOptions } from "./context.js";
 export { requireSession } from "./middleware.js";
 export type { RequireSessionMiddleware, RequireSessionOptions } from "./middleware.js";
-export { sessionErrorFormatter } from "./errors.js";
+export { sessionErrorFormatter, sessionResponseMeta } from "./errors.js";
 export type { SessionErrorData } from "./errors.js";

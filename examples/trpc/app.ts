@@ -24,7 +24,7 @@ export interface AppOptions {
   log?: (message: string, error?: unknown) => void;
 }
 
-export const TRPC_PATH = "/trpc";
+const TRPC_PATH = "/trpc";
 
 const BROWSERS: [RegExp, string][] = [
   [/Edg\/(\d+)/, "Edge"],
@@ -106,7 +106,9 @@ export async function createApp(options: AppOptions) {
       } else {
         void pageResponse(new Request(new URL(req.url ?? "/", "http://localhost"), { method: req.method ?? "GET" })).then(async (response) => {
           res.statusCode = response.status;
-          response.headers.forEach((value, name) => res.setHeader(name, value));
+          response.headers.forEach((value, name) => {
+            res.setHeader(name, value);
+          });
           res.end(Buffer.from(await response.arrayBuffer()));
         });
       }

@@ -12,8 +12,8 @@ import {
 } from "../../src/adapters/trpc/index.js";
 
 const t = initTRPC.context<SessionContext>().create({ errorFormatter: sessionErrorFormatter });
-export const publicProcedure = t.procedure;
-export const protectedProcedure = t.procedure.use(requireSession());
+const publicProcedure = t.procedure;
+const protectedProcedure = t.procedure.use(requireSession());
 
 // Your own credential check goes here (the full example keeps scrypt-hashed accounts in a
 // Drizzle table: examples/trpc/users.ts). This stand-in knows one demo account.
@@ -21,7 +21,7 @@ async function checkPassword(name: string, password: string): Promise<string | u
   return name === "ada" && password === "correct horse battery" ? "user-ada" : undefined;
 }
 
-export const appRouter = t.router({
+const appRouter = t.router({
   hello: publicProcedure.query(({ ctx }) => (ctx.session ? `Hello, ${ctx.session.getUserId()}!` : "Hello, stranger!")),
   signIn: publicProcedure
     .input(z.object({ name: z.string(), password: z.string() }))

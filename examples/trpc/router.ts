@@ -13,7 +13,7 @@ export interface SessionData {
   notes: Note[];
   device: string;
 }
-export interface Note {
+interface Note {
   id: string;
   text: string;
   at: string;

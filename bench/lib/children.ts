@@ -1,0 +1,84 @@
+// Bench servers as child processes: started with tsx, ready when they report their port over
+// IPC, and always stopped, on success, failure or Ctrl-C (they also exit when we disappear).
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface Child {
+  name: string;
+  url: string;
+  process: ChildProcess;
+}
+
+const running = new Set<ChildProcess>();
+let profileDir: string | undefined;
+
+/** Children started from now on write a CPU profile into `dir` when they exit. */
+export function profileChildrenInto(dir: string): void {
+  profileDir = dir;
+}
+
+/** Starts `bench/servers/<file>` with extra environment; resolves once it listens. */
+export async function startServer(name: string, file: string, env: Record<string, string>): Promise<Child> {
+  const flags = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${name}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", `bench/servers/${file}`], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, NODE_ENV: "production" },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
+    child.once("message", (message: { type?: string; port?: number }) => {
+      clearTimeout(timer);
+      if (message?.type === "ready" && typeof message.port === "number") resolve(message.port);
+      else reject(new Error(`${name} sent an unexpected first message`));
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited before it was ready (code ${code}, signal ${signal})`));
+    });
+  });
+  return { name, url: `http://127.0.0.1:${port}`, process: child };
+}
+
+/** Stops children (all by default), politely first, then SIGKILL after a deadline. */
+export async function stopServers(children?: Iterable<ChildProcess>): Promise<void> {
+  const list = [...(children ?? running)].filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(
+    list.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
+          child.once("exit", () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          child.kill("SIGTERM");
+        }),
+    ),
+  );
+}
+
+/** Last resort on process exit: synchronous, so only signals. */
+export function killServersNow(): void {
+  for (const child of running) child.kill("SIGKILL");
+}
+
+/** Runs a non-server child (`bench/<file>`) to its first IPC message, then lets it exit. */
+export async function runToMessage<T>(name: string, file: string, env: Record<string, string>, nodeFlags: string[] = []): Promise<T> {
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", `bench/${file}`], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, NODE_ENV: "production" },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  return new Promise<T>((resolve, reject) => {
+    child.once("message", (message) => resolve(message as T));
+    child.once("exit", (code, signal) => reject(new Error(`${name} exited without a result (code ${code}, signal ${signal})`)));
+  });
+}

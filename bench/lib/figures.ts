@@ -1,0 +1,72 @@
+// What a suite produces: figures (ratios of two sides of one interleaved group) with targets.
+
+import type { DbKind } from "../servers/common.js";
+import type { Child } from "./children.js";
+import { type GroupSettings, type RoundResult, ratioOf } from "./load.js";
+
+export type { DbKind };
+
+export interface Figure {
+  suite: string;
+  kind: DbKind;
+  name: string;
+  numerator: string;
+  denominator: string;
+  /** Median over rounds of numerator/denominator throughput measured in the same round. */
+  ratio: number;
+  min: number;
+  max: number;
+  numeratorRps: number;
+  denominatorRps: number;
+  /** The ratio must be at least this (strictly more when `strict`). */
+  target?: number;
+  strict?: boolean;
+  pass?: boolean;
+}
+
+export interface MemoryFigure {
+  kind: DbKind;
+  requests: number;
+  distinctTokens: number;
+  tokenCacheSize: number;
+  callsPerSecond: number;
+  before: { rssMB: number; heapMB: number };
+  samples: { at: number; rssMB: number; heapMB: number }[];
+  rssGrowthSecondHalfMB: number;
+  heapGrowthSecondHalfMB: number;
+  bounded: boolean;
+}
+
+export interface SuiteContext {
+  kind: DbKind;
+  /** Whether this kind is the only database of the run (then PGlite runs everything). */
+  only: boolean;
+  settings: GroupSettings;
+  quick: boolean;
+  start(name: string, file: string, env?: Record<string, string>): Promise<Child>;
+  /** Environment for children that are not HTTP servers (the memory run). */
+  childEnv: Record<string, string>;
+}
+
+/** Builds a figure from the results of one group. */
+export function figure(
+  suite: string,
+  kind: DbKind,
+  results: Map<string, RoundResult[]>,
+  name: string,
+  numerator: string,
+  denominator: string,
+  target?: { min: number; strict?: boolean },
+): Figure {
+  const r = ratioOf(results, numerator, denominator);
+  const pass = target === undefined ? undefined : target.strict ? r.ratio > target.min : r.ratio >= target.min;
+  return {
+    suite,
+    kind,
+    name,
+    numerator,
+    denominator,
+    ...r,
+    ...(target ? { target: target.min, strict: target.strict ?? false, pass } : {}),
+  };
+}

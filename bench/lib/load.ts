@@ -1,0 +1,151 @@
+// Load from the bench process with autocannon, and the interleaved rounds that turn throughput
+// into ratios: every side of a group runs once per round, the order reversed every other round
+// (A B C, C B A, …), so drift and noise on a busy machine fall on all sides alike.
+
+import autocannon from "autocannon";
+
+/** One thing to measure: an HTTP request, the same on every connection or shaped per connection. */
+export interface Side {
+  name: string;
+  url: string;
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  body?: string;
+  /**
+   * Per-connection state (e.g. a refresh-token chain): one autocannon instance with one
+   * connection each, so the state stays with its connection.
+   */
+  perConnection?: (index: number) => {
+    setup(request: { headers: Record<string, string> }): void;
+    onResponse?(status: number, headers: Record<string, string | string[]>): void;
+  };
+}
+
+export interface RoundResult {
+  rps: number;
+  requests: number;
+  p50: number;
+  p99: number;
+}
+
+export interface LoadSettings {
+  seconds: number;
+  connections: number;
+}
+
+/** The first failed answer of a run, to say what went wrong. */
+let firstFailure: string | undefined;
+
+function instance(side: Side, connections: number, seconds: number, perConnection?: ReturnType<NonNullable<Side["perConnection"]>>) {
+  const url = new URL(side.url);
+  const onResponse = (status: number, body: string, _context: unknown, headers: Record<string, string | string[]>) => {
+    if ((status < 200 || status > 299) && firstFailure === undefined) firstFailure = `${status} ${body.slice(0, 200)}`;
+    perConnection?.onResponse?.(status, headers);
+  };
+  return autocannon({
+    url: url.origin,
+    connections,
+    duration: seconds,
+    timeout: 30,
+    requests: [
+      {
+        method: side.method ?? "GET",
+        path: url.pathname + url.search,
+        headers: { ...side.headers },
+        ...(side.body === undefined ? {} : { body: side.body }),
+        onResponse,
+        ...(perConnection
+          ? {
+              setupRequest: (request: { headers: Record<string, string> }) => {
+                request.headers = { ...request.headers };
+                perConnection.setup(request);
+                return request;
+              },
+            }
+          : {}),
+      } as never,
+    ],
+  });
+}
+
+/** Runs one side for `seconds`; fails when any request failed (a figure built on errors means nothing). */
+export async function runSide(side: Side, settings: LoadSettings): Promise<RoundResult> {
+  firstFailure = undefined;
+  const results = side.perConnection
+    ? await Promise.all(
+        Array.from({ length: settings.connections }, (_, i) => instance(side, 1, settings.seconds, side.perConnection?.(i))),
+      )
+    : [await instance(side, settings.connections, settings.seconds)];
+  let requests = 0;
+  let seconds = 0;
+  let p50 = 0;
+  let p99 = 0;
+  for (const r of results) {
+    const failed = r.errors + r.timeouts + r.non2xx;
+    if (failed > 0) {
+      throw new Error(
+        `${side.name}: ${failed} failed requests (errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}) of ${r.requests.total}; first: ${firstFailure}`,
+      );
+    }
+    requests += r.requests.total;
+    seconds = Math.max(seconds, r.duration);
+    p50 = Math.max(p50, r.latency.p50);
+    p99 = Math.max(p99, r.latency.p99);
+  }
+  return { rps: requests / seconds, requests, p50, p99 };
+}
+
+/** One request of a side outside the load, to prove it answers what it should before it is measured. */
+export async function probe(side: Side, expect: (status: number, body: string) => boolean): Promise<void> {
+  const headers: Record<string, string> = { ...side.headers };
+  side.perConnection?.(-1).setup({ headers });
+  const response = await fetch(side.url, { method: side.method ?? "GET", headers, body: side.body });
+  const body = await response.text();
+  if (!expect(response.status, body)) {
+    throw new Error(`${side.name}: probe got ${response.status} ${body.slice(0, 300)}`);
+  }
+}
+
+export interface GroupSettings extends LoadSettings {
+  rounds: number;
+  warmupSeconds: number;
+  log: (line: string) => void;
+}
+
+/** Interleaved rounds over the sides of a group; returns every side's result per round. */
+export async function runInterleaved(sides: Side[], settings: GroupSettings): Promise<Map<string, RoundResult[]>> {
+  const results = new Map<string, RoundResult[]>(sides.map((s) => [s.name, []]));
+  if (settings.warmupSeconds > 0) {
+    for (const side of sides) await runSide(side, { ...settings, seconds: settings.warmupSeconds });
+  }
+  for (let round = 0; round < settings.rounds; round++) {
+    const order = round % 2 === 0 ? sides : [...sides].reverse();
+    for (const side of order) {
+      const result = await runSide(side, settings);
+      results.get(side.name)?.push(result);
+      settings.log(`  round ${round + 1}/${settings.rounds} ${side.name.padEnd(34)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms`);
+    }
+  }
+  return results;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The ratio of two sides: per round (same moment, same noise), then the median over rounds. */
+export function ratioOf(results: Map<string, RoundResult[]>, numerator: string, denominator: string) {
+  const num = results.get(numerator);
+  const den = results.get(denominator);
+  if (!num || !den) throw new Error(`no results for ${numerator} / ${denominator}`);
+  const perRound = num.map((r, i) => r.rps / (den[i]?.rps ?? Number.NaN));
+  return {
+    ratio: median(perRound),
+    min: Math.min(...perRound),
+    max: Math.max(...perRound),
+    numeratorRps: median(num.map((r) => r.rps)),
+    denominatorRps: median(den.map((r) => r.rps)),
+  };
+}

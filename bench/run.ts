@@ -1,0 +1,164 @@
+// `npm run bench`: sessionkit against a public baseline and against peers, as ratios measured in
+// one run. Servers run as child processes, load comes from here (autocannon), every figure is
+// the ratio of two sides measured in the same interleaved rounds. See bench/README.md.
+
+import { mkdirSync } from "node:fs";
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { killServersNow, profileChildrenInto, repoRoot, startServer, stopServers } from "./lib/children.js";
+import { type BenchSchema, createBenchSchema } from "./lib/database.js";
+import type { DbKind, Figure, MemoryFigure, SuiteContext } from "./lib/figures.js";
+import { type Report, machine, table, writeResults } from "./lib/report.js";
+import { memorySuite } from "./suites/memory.js";
+import { opsSuite } from "./suites/ops.js";
+import { peersSuite } from "./suites/peers.js";
+import { trpcSuite } from "./suites/trpc.js";
+import { yogaSuite } from "./suites/yoga.js";
+
+const SUITES = ["trpc", "yoga", "ops", "peers", "memory"] as const;
+type SuiteName = (typeof SUITES)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: process.env.BENCH_QUICK === "1" },
+    json: { type: "boolean", default: false },
+    only: { type: "string" },
+    kind: { type: "string" },
+    seconds: { type: "string" },
+    rounds: { type: "string" },
+    warmup: { type: "string" },
+    connections: { type: "string", default: "10" },
+    profile: { type: "boolean", default: false },
+    write: { type: "boolean" },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (args.help) {
+  console.log(`npm run bench -- [options]
+  --quick               1 s rounds, 2 rounds, 200k memory calls (smoke run; also BENCH_QUICK=1)
+  --only=a,b            suites: ${SUITES.join(", ")} (default: all)
+  --kind=postgres,pglite  databases (default: both when DATABASE_URL is set, else pglite)
+  --seconds=N --rounds=N --warmup=N --connections=N   load shape (default 3 s, 3 rounds, 1 s, 10)
+  --profile             CPU profiles of every server into bench/profiles/<date>/ (see bench/profile.ts)
+  --json                the report as JSON on stdout (progress goes to stderr)
+  --write / --no-write  update bench/RESULTS.md (default: on, off in quick mode or with --only)`);
+  process.exit(0);
+}
+
+const quick = args.quick ?? false;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const only = (args.only?.split(",").map((s) => s.trim()) ?? [...SUITES]) as SuiteName[];
+for (const name of only) if (!SUITES.includes(name)) throw new Error(`unknown suite ${name}; one of ${SUITES.join(", ")}`);
+const databaseUrl = process.env.DATABASE_URL;
+const kinds = (args.kind?.split(",").map((s) => s.trim()) ?? (databaseUrl ? ["postgres", "pglite"] : ["pglite"])) as DbKind[];
+if (kinds.includes("postgres") && !databaseUrl) throw new Error("--kind=postgres needs DATABASE_URL");
+if (!databaseUrl) log("DATABASE_URL is not set: every figure runs on PGlite (set it for the Postgres figures and the peers).");
+
+const settings = {
+  seconds: Number(args.seconds ?? (quick ? 1 : 3)),
+  rounds: Number(args.rounds ?? (quick ? 2 : 3)),
+  warmupSeconds: Number(args.warmup ?? 1),
+  connections: Number(args.connections),
+  log,
+};
+const write = args.write ?? (!quick && args.only === undefined && args.kind === undefined);
+
+/** Which suites run on which database: PGlite repeats only what touches the database per request. */
+function plan(kind: DbKind): SuiteName[] {
+  const onlyKind = kinds.length === 1;
+  if (kind === "postgres" || onlyKind) return only;
+  return only.filter((s) => s === "trpc" || s === "ops");
+}
+
+let schema: BenchSchema | undefined;
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await stopServers();
+    await schema?.drop().catch((error) => log(`could not drop schema ${schema?.schema}: ${String(error)}`));
+  })();
+  return cleaning;
+}
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+  process.once(signal, () => {
+    log(`\n${signal}: stopping servers and dropping the bench schema`);
+    void cleanup().finally(() => process.exit(code));
+  });
+}
+process.once("exit", killServersNow);
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const report: Report = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    settings: { seconds: settings.seconds, rounds: settings.rounds, warmupSeconds: settings.warmupSeconds, connections: settings.connections, quick, kinds },
+    load: [],
+    figures: [] as Figure[],
+    memory: [] as MemoryFigure[],
+    durationSeconds: 0,
+  };
+  if (args.profile) {
+    const dir = `${repoRoot}bench/profiles/${report.date.replace(/[:.]/g, "-")}`;
+    mkdirSync(dir, { recursive: true });
+    profileChildrenInto(dir);
+    log(`CPU profiles go to ${dir}`);
+  }
+  if (kinds.includes("postgres") && databaseUrl) {
+    schema = await createBenchSchema(databaseUrl);
+    log(`Postgres schema ${schema.schema}`);
+  }
+  const notifyChannel = `sk_bench_${process.pid}`;
+
+  for (const kind of kinds) {
+    const childEnv: Record<string, string> =
+      kind === "postgres" && schema
+        ? { BENCH_KIND: kind, DATABASE_URL: schema.url, BENCH_SCHEMA: schema.schema, BENCH_NOTIFY_CHANNEL: notifyChannel }
+        : { BENCH_KIND: kind, BENCH_NOTIFY_CHANNEL: notifyChannel };
+    const ctx: SuiteContext = {
+      kind,
+      only: kinds.length === 1,
+      settings,
+      quick,
+      childEnv,
+      start: (name, file, env = {}) => startServer(name, file, { ...childEnv, ...env }),
+    };
+    for (const suite of plan(kind)) {
+      const load1 = os.loadavg()[0] ?? 0;
+      report.load.push({ group: `${suite}/${kind}`, load1 });
+      log(`\n== ${suite} on ${kind} (load average ${load1.toFixed(2)} on ${report.machine.nproc} cores)`);
+      try {
+        if (suite === "memory") report.memory.push(await memorySuite(ctx));
+        else {
+          const run = { trpc: trpcSuite, yoga: yogaSuite, ops: opsSuite, peers: peersSuite }[suite];
+          report.figures.push(...(await run(ctx)));
+        }
+      } finally {
+        await stopServers();
+      }
+    }
+  }
+
+  report.machine.loadAfter = os.loadavg();
+  report.durationSeconds = (performance.now() - started) / 1000;
+  if (args.json) {
+    log(`\n${table(report)}`);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else console.log(`\n${table(report)}`);
+  if (write) {
+    writeResults(`${repoRoot}bench/RESULTS.md`, report);
+    log("bench/RESULTS.md updated");
+  }
+  const failed = report.figures.filter((f) => f.pass === false).length + report.memory.filter((m) => !m.bounded).length;
+  if (failed > 0) log(`${failed} figure(s) below target`);
+}
+
+main()
+  .then(() => cleanup())
+  .then(() => process.exit(0))
+  .catch(async (error) => {
+    log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await cleanup();
+    process.exit(1);
+  });

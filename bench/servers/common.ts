@@ -1,0 +1,109 @@
+// The child side of the bench: opens the database the parent chose, serves HTTP on a free port,
+// reports it over IPC, and exits cleanly (so `--cpu-prof` writes its file) when told or orphaned.
+
+import { type RequestListener, createServer } from "node:http";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { type AnyPgDatabase, migrate } from "../../src/storage/index.js";
+
+export type DbKind = "postgres" | "pglite";
+
+/** A database for one bench server: Drizzle for the libraries, `query` for bare statements on the same driver. */
+export interface BenchDb {
+  kind: DbKind;
+  db: AnyPgDatabase;
+  /** One statement through the same driver, prepared (postgres.js) or as PGlite runs it. */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Several statements at once (DDL). */
+  exec(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function env(name: string, fallback?: string): string {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`bench server: ${name} is not set`);
+  return value;
+}
+
+/**
+ * Postgres: a pool on the schema the parent created and migrated. PGlite: a fresh in-memory
+ * database of this process, migrated here (`setup` adds a peer's tables).
+ */
+export async function openDb(setup?: (db: BenchDb) => Promise<void>): Promise<BenchDb> {
+  const kind = env("BENCH_KIND") as DbKind;
+  if (kind === "postgres") {
+    const sql = postgres(env("DATABASE_URL"), {
+      max: Number(env("BENCH_POOL", "10")),
+      onnotice: () => {},
+      connection: { search_path: env("BENCH_SCHEMA"), application_name: "sessionkit-bench" },
+    });
+    return {
+      kind,
+      db: drizzlePostgres(sql) as unknown as AnyPgDatabase,
+      query: async (text, params = []) => (await sql.unsafe(text, params as never[], { prepare: true })) as never,
+      exec: async (text) => void (await sql.unsafe(text)),
+      close: () => sql.end({ timeout: 1 }),
+    };
+  }
+  const pg = new PGlite();
+  const db = drizzlePglite(pg) as unknown as AnyPgDatabase;
+  await migrate(db);
+  const bench: BenchDb = {
+    kind,
+    db,
+    query: async (text, params = []) => (await pg.query(text, params)).rows as never,
+    exec: async (text) => void (await pg.exec(text)),
+    close: () => pg.close(),
+  };
+  await setup?.(bench);
+  return bench;
+}
+
+/** Serves `handler` on 127.0.0.1, tells the parent the port, and shuts down on SIGTERM/SIGINT or when the parent goes away. */
+export function serve(handler: RequestListener, cleanup: () => Promise<void> = async () => {}): void {
+  const server = createServer(handler);
+  server.keepAliveTimeout = 60_000;
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(code), 3000);
+    force.unref();
+    server.close();
+    server.closeAllConnections();
+    try {
+      await cleanup();
+    } catch {
+      // exiting anyway
+    }
+    process.exit(code);
+  };
+  process.once("SIGTERM", () => void stop(0));
+  process.once("SIGINT", () => void stop(0));
+  // The parent died without telling us (SIGKILL, crash): do not linger holding connections.
+  process.once("disconnect", () => void stop(0));
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    process.send?.({ type: "ready", port });
+  });
+}
+
+/** Reads a whole request body as text. */
+export async function readBody(req: AsyncIterable<Buffer | string>): Promise<string> {
+  let body = "";
+  for await (const chunk of req) body += chunk;
+  return body;
+}
+
+/** The first value of a cookie in a Cookie header (for the peers, which bring no parser of their own). */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}

@@ -1,0 +1,46 @@
+// The one router shape every tRPC bench server serves, sessionkit and peers alike: only the
+// context and the protecting middleware differ, so the figures compare just those.
+
+import { initTRPC } from "@trpc/server";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { z } from "zod";
+
+/** How one implementation signs a user in and says who the caller is. */
+export interface Auth<Ctx extends object> {
+  createContext(opts: { req: import("node:http").IncomingMessage; res: import("node:http").ServerResponse; info: unknown }): Ctx | Promise<Ctx>;
+  /** Protects a procedure: throws UNAUTHORIZED or returns the caller's user id (unused when `protect` is given). */
+  userIdOf(ctx: Ctx): string | Promise<string>;
+  /** The user id inside a protected procedure; default: what the middleware put in `ctx.userId`. */
+  whoami?(ctx: Ctx): string;
+  /** Starts a session for `userId`, setting its cookies on this response. */
+  signIn(ctx: Ctx, userId: string): Promise<void>;
+  // biome-ignore lint/suspicious/noExplicitAny: each implementation brings its own error formatter shape
+  errorFormatter?: any;
+}
+
+/**
+ * `hello` (public), `me` (protected, answers the user id) and `signIn` (public mutation).
+ * The protecting middleware is built from `auth.userIdOf` unless `protect` supplies its own
+ * (sessionkit's `requireSession()`).
+ */
+export function benchHandler<Ctx extends object>(
+  auth: Auth<Ctx>,
+  // biome-ignore lint/suspicious/noExplicitAny: a tRPC middleware for this context
+  protect?: any,
+) {
+  const t = initTRPC.context<Ctx>().create(auth.errorFormatter ? { errorFormatter: auth.errorFormatter } : {});
+  const protectedProcedure = protect
+    ? t.procedure.use(protect)
+    : t.procedure.use(async ({ ctx, next }) => next({ ctx: { ...ctx, userId: await auth.userIdOf(ctx as unknown as Ctx) } }));
+  const router = t.router({
+    hello: t.procedure.query(() => ({ hello: "world" })),
+    me: protectedProcedure.query(({ ctx }) => ({
+      userId: auth.whoami ? auth.whoami(ctx as unknown as Ctx) : (ctx as unknown as { userId: string }).userId,
+    })),
+    signIn: t.procedure.input(z.object({ userId: z.string() })).mutation(async ({ ctx, input }) => {
+      await auth.signIn(ctx as unknown as Ctx, input.userId);
+      return { ok: true };
+    }),
+  });
+  return createHTTPHandler({ router, createContext: auth.createContext as never, basePath: "/trpc/" });
+}

@@ -1,0 +1,84 @@
+// Session operations against one bare statement each, on the same server and driver:
+// refresh vs UPDATE … RETURNING, createNewSession vs INSERT, getSessionData vs SELECT,
+// updateJWTPayload vs UPDATE. Each connection works on its own session row.
+
+import { postForCookies, setCookieValue } from "../lib/cookies.js";
+import { type Figure, type SuiteContext, figure } from "../lib/figures.js";
+import { type Side, probe, runInterleaved } from "../lib/load.js";
+
+interface BenchSession {
+  handle: string;
+  access: string;
+  refresh: string;
+}
+
+export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
+  const { url } = await ctx.start(`ops-${ctx.kind}`, "ops.ts");
+  const connections = ctx.settings.connections;
+  // One session per connection, plus one for the probes (index -1); the bare statements get
+  // rows of their own so they never disturb a refresh chain.
+  const pool: BenchSession[] = [];
+  const bareRows: BenchSession[] = [];
+  for (let i = 0; i <= 2 * connections + 1; i++) {
+    const { setCookies, body } = await postForCookies(`${url}/setup/session`, { userId: `ops-user-${i}` });
+    pool.push({
+      handle: (JSON.parse(body) as { handle: string }).handle,
+      access: setCookieValue(setCookies, "sAccessToken") ?? "",
+      refresh: setCookieValue(setCookies, "sRefreshToken") ?? "",
+    });
+  }
+  bareRows.push(...pool.splice(connections + 1));
+  const sessionOf = (i: number) => pool[i < 0 ? connections : i] as BenchSession;
+  const bareRowOf = (i: number) => bareRows[i < 0 ? connections : i] as BenchSession;
+  const bare = (name: string, method: "GET" | "POST", path: string): Side => ({
+    name,
+    method,
+    url: `${url}${path}`,
+    perConnection: (i) => ({ setup: (request) => void (request.headers["x-handle"] = bareRowOf(i).handle) }),
+  });
+  const withAccess = (name: string, method: "GET" | "POST", path: string): Side => ({
+    name,
+    method,
+    url: `${url}${path}`,
+    headers: method === "POST" ? { rid: "anti-csrf" } : {},
+    perConnection: (i) => ({
+      setup: (request) => void (request.headers.cookie = `sAccessToken=${sessionOf(i).access}`),
+      // A browser keeps the access token a response hands out (updateJWTPayload issues one).
+      onResponse: (_status, headers) => {
+        const next = setCookieValue(headers["set-cookie"], "sAccessToken");
+        if (next) sessionOf(i).access = next;
+      },
+    }),
+  });
+
+  const sides: Side[] = [
+    {
+      name: "refresh",
+      method: "POST",
+      url: `${url}/auth/session/refresh`,
+      headers: { rid: "session" },
+      perConnection: (i) => ({
+        setup: (request) => void (request.headers.cookie = `sRefreshToken=${sessionOf(i).refresh}`),
+        onResponse: (_status, headers) => {
+          const next = setCookieValue(headers["set-cookie"], "sRefreshToken");
+          if (next) sessionOf(i).refresh = next;
+        },
+      }),
+    },
+    bare("bare UPDATE … RETURNING", "POST", "/bare/rotate"),
+    { name: "createNewSession", method: "POST", url: `${url}/ops/create` },
+    { name: "bare INSERT", method: "POST", url: `${url}/bare/insert` },
+    withAccess("getSessionData", "GET", "/ops/data"),
+    bare("bare SELECT", "GET", "/bare/select"),
+    withAccess("updateJWTPayload", "POST", "/ops/payload"),
+    bare("bare UPDATE", "POST", "/bare/payload"),
+  ];
+  for (const side of sides) await probe(side, (status) => status === 200);
+  const results = await runInterleaved(sides, ctx.settings);
+  return [
+    figure("ops", ctx.kind, results, "refresh / bare UPDATE … RETURNING", "refresh", "bare UPDATE … RETURNING", { min: 0.8 }),
+    figure("ops", ctx.kind, results, "createNewSession / bare INSERT", "createNewSession", "bare INSERT"),
+    figure("ops", ctx.kind, results, "getSessionData / bare SELECT", "getSessionData", "bare SELECT"),
+    figure("ops", ctx.kind, results, "updateJWTPayload / bare UPDATE", "updateJWTPayload", "bare UPDATE"),
+  ];
+}

@@ -1,0 +1,53 @@
+// tRPC: public query vs protected query on the same sessionkit server, per revocation mode.
+
+import { cookieHeader, postForCookies } from "../lib/cookies.js";
+import { type Figure, type SuiteContext, figure } from "../lib/figures.js";
+import { type Side, probe, runInterleaved } from "../lib/load.js";
+
+const TARGETS: Record<string, number | undefined> = { none: 0.95, notify: 0.9, "check-database": 0.4 };
+
+/** Signs in through the server's `signIn` mutation; returns the Cookie header for `/trpc/me`. */
+export async function trpcSignIn(url: string, userId: string): Promise<string> {
+  const { setCookies } = await postForCookies(`${url}/trpc/signIn`, { userId }, { rid: "anti-csrf" });
+  const cookie = cookieHeader(setCookies, "/trpc/me");
+  if (!cookie) throw new Error(`${url}: signIn set no cookie`);
+  return cookie;
+}
+
+/** The public and protected sides of one tRPC bench server. */
+export async function trpcSides(label: string, url: string, userId: string): Promise<{ public: Side; protected: Side }> {
+  const cookie = await trpcSignIn(url, userId);
+  const sides = {
+    public: { name: `${label} public`, url: `${url}/trpc/hello` },
+    protected: { name: `${label} protected`, url: `${url}/trpc/me`, headers: { cookie } },
+  };
+  await probe(sides.public, (status, body) => status === 200 && body.includes("world"));
+  await probe(sides.protected, (status, body) => status === 200 && body.includes(userId));
+  return sides;
+}
+
+export async function trpcSuite(ctx: SuiteContext): Promise<Figure[]> {
+  // On PGlite only check-database touches the database per request; the other modes would
+  // measure the same code as on Postgres.
+  const modes = ctx.kind === "postgres" || ctx.only ? ["none", "notify", "check-database"] : ["check-database"];
+  const servers = await Promise.all(modes.map((mode) => ctx.start(`trpc-${mode}-${ctx.kind}`, "trpc.ts", { BENCH_REVOCATION: mode })));
+  const sides: Side[] = [];
+  for (const [i, mode] of modes.entries()) {
+    const s = await trpcSides(`trpc ${mode}`, (servers[i] as { url: string }).url, `trpc-${mode}-user`);
+    sides.push(s.public, s.protected);
+  }
+  const results = await runInterleaved(sides, ctx.settings);
+  return modes.map((mode) => {
+    const target = TARGETS[mode];
+    const applies = target !== undefined && (mode !== "check-database" || ctx.kind === "postgres");
+    return figure(
+      "trpc",
+      ctx.kind,
+      results,
+      `tRPC protected / public, revocation ${mode}`,
+      `trpc ${mode} protected`,
+      `trpc ${mode} public`,
+      applies ? { min: target } : undefined,
+    );
+  });
+}

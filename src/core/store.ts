@@ -95,6 +95,12 @@ export interface SessionStore {
   getSessionData(handle: string, now: Date): Promise<{ data: unknown; version: number } | undefined>;
   /** Overwrites session data; with `expectedVersion`, only if the version still matches. */
   setSessionData(handle: string, data: unknown, now: Date, expectedVersion?: number): Promise<boolean>;
+  /**
+   * Read-modify-write of session data under a row lock, in one transaction (the one method that
+   * is more than one round trip: BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT). Undefined when the
+   * session does not exist. Optional: without it `modifySessionData` uses `expectedVersion` only.
+   */
+  modifySessionDataLocked?(handle: string, now: Date, fn: (data: unknown) => Promise<unknown>): Promise<{ data: unknown } | undefined>;
   setJWTPayload(handle: string, payload: JsonObject, now: Date): Promise<boolean>;
   rotateRefresh(input: RotateRefreshInput): Promise<RotateRefreshResult | undefined>;
   /** Deletes sessions, returning the revoked handles; logs and notifies when asked. */

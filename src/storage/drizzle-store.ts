@@ -71,6 +71,26 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
       return rows.length > 0;
     },
 
+    async modifySessionDataLocked(handle, now, fn) {
+      // BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT: concurrent callers queue on the row lock
+      // instead of retrying, and `fn` always sees the latest committed data.
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .select({ data: sessions.sessionData })
+          .from(sessions)
+          .where(live(handle, now))
+          .limit(1)
+          .for("update");
+        if (!row) return undefined;
+        const data = await fn(row.data);
+        await tx
+          .update(sessions)
+          .set({ sessionData: jsonb(data), dataVersion: sql`${sessions.dataVersion} + 1` })
+          .where(eq(sessions.handle, handle));
+        return { data };
+      });
+    },
+
     async setJWTPayload(handle, payload, now) {
       const rows = await db
         .update(sessions)

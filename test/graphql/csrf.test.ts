@@ -45,6 +45,15 @@ describe("via-custom-header (default), scope mutations (default)", () => {
     expect(await payloadOf(client)).toEqual({ x: 1 });
   });
 
+  it("refuses the whole mutation when an @auth root field fails the check: public fields do not run", async () => {
+    const client = await signedIn(h);
+    const before = h.bumps.count;
+    const reply = await client.gql("mutation { bump signOut }", undefined, { rid: false });
+    expect(reply.status).toBe(401);
+    expect(h.bumps.count).toBe(before);
+    expect((await client.gql("{ me }")).status).toBe(200); // the session was not revoked
+  });
+
   it("does not check queries, over POST or GET", async () => {
     const client = await signedIn(h);
     expect((await client.gql("{ me }", undefined, { rid: false })).status).toBe(200);

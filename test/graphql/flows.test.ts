@@ -51,6 +51,36 @@ describe.each(transports)("session flows over %s", (transport) => {
     expect(again.body.data).toEqual({ hello: "world", me: user });
   });
 
+  it("a mutation that needs a session it lacks runs none of its root fields (no repeat on retry)", async () => {
+    const client = h.client(clock);
+    await signIn(client, uid("allornothing"));
+    now += 61_000;
+    const before = h.bumps.count;
+    const mixed = 'mutation { bump renamed: setPayload(json: "{\\"k\\":1}") }';
+    const refused = await client.gql(mixed);
+    expect(refused.status).toBe(401);
+    expect(refused.body.data).toBeUndefined();
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ path: ["renamed"], extensions: { code: "UNAUTHENTICATED", sessionCode: "TRY_REFRESH_TOKEN" } }),
+    ]);
+    expect(h.bumps.count).toBe(before);
+    // Through a fragment as well.
+    const viaFragment = await client.gql('mutation { ...M } fragment M on Mutation { bump ... on Mutation { signOut } }');
+    expect(viaFragment.status).toBe(401);
+    expect(h.bumps.count).toBe(before);
+    // What the SDK does next: refresh and retry; the public field runs exactly once.
+    expect((await client.refresh()).status).toBe(200);
+    const retried = await client.gql(mixed);
+    expect(retried.status).toBe(200);
+    expect(retried.body.data).toEqual({ bump: before + 1, renamed: JSON.stringify({ k: 1 }) });
+    expect(h.bumps.count).toBe(before + 1);
+    // Without any session the same holds, and a purely public mutation still runs.
+    const anonymous = h.client(clock);
+    expect((await anonymous.gql("mutation { bump signOut }")).status).toBe(401);
+    expect(h.bumps.count).toBe(before + 1);
+    expect((await anonymous.gql("mutation { bump }")).body.data).toEqual({ bump: before + 2 });
+  });
+
   it("updateJWTPayload: new token and front-token on the mutation's response, visible next operation", async () => {
     const client = h.client(clock);
     await signIn(client, uid("pay"), { role: "user" });

@@ -74,6 +74,17 @@ describe.each(["http", "fetch"] as const)("store outage over %s", (transport) =>
     expect(logged.some((e) => String((e as Error)?.message ?? e).includes("session store unavailable"))).toBe(true);
   });
 
+  it("a mutation needing the session is refused whole during the outage: masked 500, nothing runs", async () => {
+    const client = await signedIn(checked);
+    await outage();
+    const before = checked.bumps.count;
+    const reply = await client.gql('mutation { bump setData(json: "{}") }');
+    expect(reply.status).toBe(500);
+    expect(reply.body.errors).toEqual([expect.objectContaining({ message: "Unexpected error.", path: ["setData"] })]);
+    expectNoLeak(JSON.stringify(reply.body));
+    expect(checked.bumps.count).toBe(before);
+  });
+
   it("a resolver's own store call fails (getSessionData): masked 500", async () => {
     const client = await signedIn(trusting);
     await outage();

@@ -4,9 +4,14 @@
 
 import { MapperKind, getDirective, mapSchema } from "@graphql-tools/utils";
 import {
+  type DocumentNode,
+  type FieldNode,
   type GraphQLFieldConfig,
   type GraphQLFieldResolver,
   type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
   defaultFieldResolver,
   isObjectType,
 } from "graphql";
@@ -20,6 +25,46 @@ export interface AuthDirective {
   authDirectiveTypeDefs: string;
   /** Wraps the resolvers of every field the directive covers; apply it to the built schema. */
   authDirectiveTransformer: (schema: GraphQLSchema) => GraphQLSchema;
+}
+
+/** Marks guarded fields in their `extensions`, so the plugin can see them before execution. */
+const GUARDED = "sessionkitAuth";
+
+/**
+ * The first root field of a mutation that `@auth` guards, looking through fragments (and,
+ * conservatively, ignoring `@skip`/`@include`). The plugin refuses such a mutation as a whole
+ * when there is no usable session, so none of its public root fields runs and a retry after
+ * the SDK's refresh does not repeat their side effects.
+ */
+export function guardedRootField(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): FieldNode | undefined {
+  const fields = schema.getMutationType()?.getFields();
+  if (operation.operation !== "mutation" || !fields) return undefined;
+  const fragments = new Map<string, SelectionSetNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition.selectionSet);
+  }
+  const seen = new Set<string>();
+  const search = (set: SelectionSetNode): FieldNode | undefined => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (fields[selection.name.value]?.extensions?.[GUARDED] === true) return selection;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const found = search(selection.selectionSet);
+        if (found) return found;
+      } else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        const found = fragment && search(fragment);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return search(operation.selectionSet);
 }
 
 /** The session of a context, or the GraphQLError (401, or 500 for a store outage) explaining why not. */
@@ -65,6 +110,7 @@ export function authDirective(name = "auth"): AuthDirective {
           if (!covered) return field;
           return {
             ...field,
+            extensions: { ...field.extensions, [GUARDED]: true },
             resolve: guard(field.resolve ?? defaultFieldResolver),
             // Subscription root fields: the session is checked when the subscription starts.
             ...(field.subscribe || typeName === schema.getSubscriptionType()?.name

@@ -2,14 +2,15 @@
 // built, checks anti-CSRF per operation type, translates session errors, and sends every cookie
 // and header the operation produced with the response.
 
-import { type DocumentNode, type ExecutionResult, type OperationTypeNode, getOperationAST } from "graphql";
+import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, getOperationAST } from "graphql";
 import type { Plugin, YogaInitialContext } from "graphql-yoga";
 import { type SessionError, isSessionError } from "../../core/errors.js";
 import { checkAntiCsrf, engineOf, markResponseSent } from "../../core/internal.js";
 import type { Session } from "../../core/session.js";
 import type { Sessions } from "../../core/sessions.js";
 import { type SessionContext, isSessionContext } from "./context.js";
-import { translateResult } from "./errors.js";
+import { guardedRootField } from "./directive.js";
+import { toGraphQLError, translateResult } from "./errors.js";
 
 /** Options of {@link useSessions}. */
 export interface UseSessionsOptions {
@@ -96,24 +97,38 @@ export function useSessions(sessions: Sessions, options: UseSessionsOptions = {}
     }
   };
 
-  const needsCsrfCheck = (operation: OperationTypeNode | undefined): boolean =>
-    csrfScope === "all" || (csrfScope === "mutations" && operation === "mutation");
-
-  /** Drops the session of an operation that fails its anti-CSRF check. */
-  const guardCsrf = (
+  /**
+   * Runs before an operation: drops the session when the operation fails its anti-CSRF check,
+   * and returns the refusal of a mutation that needs a session it does not have.
+   */
+  const admit = (
     context: Context,
+    schema: GraphQLSchema,
     document: DocumentNode,
     operationName: string | null | undefined,
     extendContext: (extension: Partial<Context>) => void,
-  ): void => {
-    if (!context.session) return;
-    if (!needsCsrfCheck(getOperationAST(document, operationName)?.operation)) return;
-    try {
-      checkAntiCsrf(sessions, context.request, context.session);
-    } catch (error) {
-      if (!isSessionError(error)) throw error;
-      extendContext({ session: undefined, sessionError: error });
+  ): GraphQLError | undefined => {
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return undefined;
+    const check = csrfScope === "all" || (csrfScope === "mutations" && operation.operation === "mutation");
+    if (context.session && check) {
+      try {
+        checkAntiCsrf(sessions, context.request, context.session);
+      } catch (error) {
+        if (!isSessionError(error)) throw error;
+        extendContext({ session: undefined, sessionError: error });
+      }
     }
+    if (context.session || !context.sessionError) return undefined;
+    const field = guardedRootField(schema, document, operation);
+    if (!field) return undefined;
+    const refusal = toGraphQLError(context.sessionError);
+    return new GraphQLError(refusal.message, {
+      nodes: [field],
+      path: [field.alias?.value ?? field.name.value],
+      originalError: refusal.originalError ?? undefined,
+      extensions: refusal.extensions,
+    });
   };
 
   const translator = (context: unknown) => {
@@ -156,9 +171,13 @@ export function useSessions(sessions: Sessions, options: UseSessionsOptions = {}
       } satisfies SessionContext);
     },
 
-    onExecute({ args, extendContext }) {
+    onExecute({ args, extendContext, setExecuteFn }) {
       const context = args.contextValue;
-      if (isSessionContext(context)) guardCsrf(context, args.document, args.operationName, extendContext);
+      const refusal = isSessionContext(context)
+        ? admit(context, args.schema, args.document, args.operationName, extendContext)
+        : undefined;
+      // Replacing the executor (rather than stopping) keeps later plugins, masking included.
+      if (refusal) setExecuteFn(() => ({ errors: [refusal] }));
       const translate = translator(context);
       return {
         onExecuteDone({ result, setResult }) {
@@ -173,7 +192,7 @@ export function useSessions(sessions: Sessions, options: UseSessionsOptions = {}
 
     onSubscribe({ args, extendContext }) {
       const context = args.contextValue;
-      if (isSessionContext(context)) guardCsrf(context, args.document, args.operationName, extendContext);
+      if (isSessionContext(context)) admit(context, args.schema, args.document, args.operationName, extendContext);
       const translate = translator(context);
       return {
         onSubscribeResult({ result, setResult }) {

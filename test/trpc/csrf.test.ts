@@ -153,10 +153,16 @@ describe("anti-CSRF off", () => {
     }
   });
 
-  it("createSessionContext can switch the check off, or decide per call type", async () => {
+  it("createSessionContext can switch the check off, on for every call, or decide per call type", async () => {
     const off = await serve("via-custom-header", { antiCsrfCheck: false });
     const mutationsOnly = await serve("via-custom-header", { antiCsrfCheck: ({ type }) => type === "mutation" });
+    const always = await serve("via-custom-header", { antiCsrfCheck: true });
     try {
+      const c = rawCaller(always.url);
+      await c.call("signIn", "POST", { rid: "x" }, "off-u3");
+      expect(await c.call("meQ", "GET")).toMatchObject({ status: 401, sessionCode: "TRY_REFRESH_TOKEN" });
+      expect(await c.call("whoQ", "GET")).toMatchObject({ status: 200, data: null });
+      expect(await c.call("meQ", "GET", { rid: "x" })).toMatchObject({ status: 200, data: "off-u3" });
       const a = rawCaller(off.url);
       await a.call("signIn", "POST", {}, "off-u1");
       expect(await a.call("meM", "POST")).toMatchObject({ status: 200, data: "off-u1" });
@@ -167,6 +173,7 @@ describe("anti-CSRF off", () => {
     } finally {
       await off.close();
       await mutationsOnly.close();
+      await always.close();
     }
   });
 });

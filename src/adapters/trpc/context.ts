@@ -10,15 +10,15 @@ import type { Session } from "../../core/session.js";
 import type { Sessions } from "../../core/sessions.js";
 import { toTRPCError } from "./errors.js";
 
-/** Which calls the anti-CSRF check applies to. */
+/** Which calls the anti-CSRF check applies to: all (`true`), none (`false`), or decided per call. */
 export type AntiCsrfPolicy = boolean | ((call: { type: TRPCRequestInfo["type"]; method: string }) => boolean);
 
 /** Options of {@link createSessionContext}. */
 export interface SessionContextOptions {
   /**
    * When the anti-CSRF check of the configured mode runs. Default: for mutations and for any
-   * request not sent with GET or HEAD (queries over GET are not checked). `requireSession({
-   * antiCsrfCheck })` overrides it per procedure.
+   * request not sent with GET or HEAD (queries over GET are not checked); `true` checks every
+   * call, `false` none. `requireSession({ antiCsrfCheck })` overrides it per procedure.
    */
   antiCsrfCheck?: AntiCsrfPolicy;
 }
@@ -70,11 +70,12 @@ export function sessionStateOf(ctx: unknown): SessionState | undefined {
   return (ctx as { [STATE]?: SessionState })[STATE];
 }
 
+/** The default policy: mutations, and anything not sent with GET or HEAD. */
+const checkUnsafeCalls: AntiCsrfPolicy = ({ type, method }) => type === "mutation" || !SAFE_METHODS.has(method);
+
 /** Whether the anti-CSRF check applies to a call of this type on this request. */
 export function antiCsrfApplies(policy: AntiCsrfPolicy, type: TRPCRequestInfo["type"], method: string): boolean {
-  if (typeof policy === "function") return policy({ type, method });
-  if (policy === false) return false;
-  return type === "mutation" || !SAFE_METHODS.has(method);
+  return typeof policy === "function" ? policy({ type, method }) : policy;
 }
 
 function hasSetHeader(value: unknown): value is NodeResponseLike {
@@ -102,7 +103,7 @@ function responseOf(input: SessionContextInput): SessionResponse {
  */
 export function createSessionContext(sessions: Sessions, options: SessionContextOptions = {}) {
   engineOf(sessions); // fail at startup, not on the first request, when given the wrong object
-  const policy = options.antiCsrfCheck ?? true;
+  const policy = options.antiCsrfCheck ?? checkUnsafeCalls;
   return async (input: SessionContextInput): Promise<SessionContext> => {
     const { req } = input;
     const response = responseOf(input);

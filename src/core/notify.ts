@@ -4,6 +4,7 @@
 
 import type { ResolvedOptions } from "./options.js";
 import type { RevocationGuard } from "./revocation.js";
+import type { ListenHandlers } from "./store.js";
 
 const RETRY_MS = 1000;
 const PRUNE_EVERY_MS = 60_000;
@@ -26,6 +27,7 @@ export function notifyGuard(
   let closed = false;
   let epoch = 0;
   let stop: (() => Promise<void>) | undefined;
+  const closing = new AbortController();
   const timers = new Set<ReturnType<typeof setTimeout>>();
 
   const remember = (handle: string, atMs: number) => {
@@ -57,6 +59,7 @@ export function notifyGuard(
       for (const entry of entries) remember(entry.handle, entry.revokedAt.getTime());
       if (mine === epoch && listening && !closed) live = true;
     } catch (error) {
+      if (closed) return;
       options.onWarning("sessionkit: could not read the revocation log; checking the store on every request until it can", error);
       retry(() => {
         if (mine === epoch && listening) void catchUp();
@@ -64,32 +67,38 @@ export function notifyGuard(
     }
   };
 
+  const handlers: ListenHandlers = {
+    onNotify(payload) {
+      const handle = payload.split(":")[0];
+      if (handle) remember(handle, options.now());
+    },
+    onListen() {
+      listening = true;
+      void catchUp();
+    },
+    onDrop(error) {
+      listening = false;
+      live = false;
+      epoch++;
+      options.onWarning("sessionkit: the revocation listener dropped; checking the store on every request until it is back", error);
+    },
+  };
+
   const start = async (): Promise<void> => {
     try {
-      const stopListening = await listen(options.notifyChannel, {
-        onNotify(payload) {
-          const handle = payload.split(":")[0];
-          if (handle) remember(handle, options.now());
-        },
-        onListen() {
-          listening = true;
-          void catchUp();
-        },
-        onDrop(error) {
-          listening = false;
-          live = false;
-          epoch++;
-          options.onWarning("sessionkit: the revocation listener dropped; checking the store on every request until it is back", error);
-        },
-      });
+      const stopListening = await listen(options.notifyChannel, handlers, closing.signal);
       if (closed) await stopListening();
       else stop = stopListening;
     } catch (error) {
+      if (closed) return;
       options.onWarning("sessionkit: could not LISTEN for revocations; retrying", error);
-      retry(() => void start());
+      retry(() => {
+        starting = start();
+      });
     }
   };
-  const started = start();
+  // The latest attempt, so close() waits for one that a retry started, not only the first.
+  let starting = start();
 
   return {
     isRevoked(claims) {
@@ -106,7 +115,8 @@ export function notifyGuard(
       live = false;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      await started;
+      closing.abort(new Error("sessionkit: closed"));
+      await starting;
       await stop?.();
     },
   };

@@ -113,6 +113,9 @@ export interface SessionStore {
   revocationsSince(afterId: number, since: Date): Promise<RevocationEntry[]>;
   /** Removes expired sessions, expired keys and log entries older than `revocationsBefore`. */
   cleanup(now: Date, revocationsBefore: Date): Promise<{ sessions: number; keys: number; revocations: number }>;
-  /** LISTENs on a channel over a dedicated connection; resolves once listening; returns a stop function. */
-  listen?(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
+  /**
+   * LISTENs on a channel over a dedicated connection; resolves once listening; returns a stop
+   * function. Aborting `signal` gives up a connection attempt still in progress.
+   */
+  listen?(channel: string, handlers: ListenHandlers, signal?: AbortSignal): Promise<() => Promise<void>>;
 }

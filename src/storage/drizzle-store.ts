@@ -184,7 +184,7 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
 
     // Only where we can LISTEN, so `revocation: "notify"` on another driver fails at
     // createSessions instead of retrying forever in the background.
-    listen: canListen(client) ? (channel, handlers) => listenOn(client, channel, handlers) : undefined,
+    listen: canListen(client) ? (channel, handlers, signal) => listenOn(client, channel, handlers, { signal }) : undefined,
   };
 }
 

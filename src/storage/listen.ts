@@ -60,12 +60,15 @@ export function canListen(client: unknown): boolean {
   return isPglite(client) || isPostgresJs(client);
 }
 
-/** Starts listening; resolves once the first LISTEN is in place, with a function that stops it. */
+/**
+ * Starts listening; resolves once the first LISTEN is in place, with a function that stops it.
+ * Aborting `signal` stops it too, including a first connection attempt still in progress.
+ */
 export async function listenOn(
   client: unknown,
   channel: string,
   handlers: ListenHandlers,
-  timings: ListenTimings = DEFAULT_TIMINGS,
+  { signal, timings = DEFAULT_TIMINGS }: { signal?: AbortSignal | undefined; timings?: ListenTimings } = {},
 ): Promise<() => Promise<void>> {
   if (isPglite(client)) {
     // In-process: the "connection" cannot drop, so there is nothing to watch.
@@ -73,7 +76,7 @@ export async function listenOn(
     handlers.onListen();
     return unlisten;
   }
-  if (isPostgresJs(client)) return listenPostgresJs(client, channel, handlers, timings);
+  if (isPostgresJs(client)) return listenPostgresJs(client, channel, handlers, timings, signal);
   throw new TypeError('sessionkit: revocation "notify" supports Drizzle on postgres.js or PGlite');
 }
 
@@ -90,7 +93,9 @@ async function listenPostgresJs(
   channel: string,
   handlers: ListenHandlers,
   timings: ListenTimings,
+  signal: AbortSignal | undefined,
 ): Promise<() => Promise<void>> {
+  signal?.throwIfAborted();
   const { default: postgres } = (await import("postgres" as string)) as { default: PostgresFactory };
   const quoted = `"${channel.replace(/"/g, '""')}"`;
   const appName = String(client.options.connection?.application_name ?? "postgres.js");
@@ -182,19 +187,25 @@ async function listenPostgresJs(
     (retryTimer as { unref?: () => void }).unref?.();
   }
 
-  try {
-    await subscribe();
-  } catch (error) {
+  const stop = async (): Promise<void> => {
     stopped = true;
-    clearTimeout(retryTimer);
-    throw error;
-  }
-  return async () => {
-    stopped = true;
+    signal?.removeEventListener("abort", onAbort);
     clearTimeout(retryTimer);
     clearInterval(heartbeat);
     const listener = current;
     current = undefined;
     await listener?.end({ timeout: 0 });
   };
+  // A connection attempt can hang for listenTimeoutMs (postgres.js keeps retrying a refused
+  // connect): closing must not wait for it.
+  const onAbort = () => void stop().catch(() => {});
+  signal?.addEventListener("abort", onAbort, { once: true });
+
+  try {
+    await subscribe();
+  } catch (error) {
+    await stop().catch(() => {});
+    throw signal?.aborted ? signal.reason : error;
+  }
+  return stop;
 }

@@ -53,7 +53,7 @@ export function openInstance(
   const timings = extra.timings;
   const sessions = createSessions({
     ...options,
-    store: timings ? { ...store, listen: (channel, handlers) => listenOn(pool.sql, channel, handlers, timings) } : store,
+    store: timings ? { ...store, listen: (channel, handlers, signal) => listenOn(pool.sql, channel, handlers, { timings, signal }) } : store,
     onWarning,
   });
   return {

@@ -133,6 +133,21 @@ describe.skipIf(!DATABASE_URL)("listener drops on postgres (PGlite has no separa
     await waitLive(b, probe.request);
   });
 
+  it("close() returns at once even while the listener is still trying to connect", async () => {
+    proxy.refuseListeners = true;
+    try {
+      const c = open("C5", { clientOptions: { host: "127.0.0.1", port: proxy.port }, timings: { ...fastTimings, listenTimeoutMs: 5000 } });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const t0 = performance.now();
+      await c.sessions.close();
+      expect(performance.now() - t0).toBeLessThan(500);
+      // Closing is not a failure to report.
+      expect(c.warnings).toEqual([]);
+    } finally {
+      proxy.refuseListeners = false;
+    }
+  });
+
   it("close() ends the listener connection", async () => {
     const a = open("A4");
     const probe = await session(a, "probe-4");

@@ -15,12 +15,15 @@ export interface SessionErrorExtensions {
   http: { status: number };
 }
 
+/** Where an error points in the operation (a GraphQLError's own location fields). */
+type Location = Partial<Pick<GraphQLError, "nodes" | "source" | "positions" | "path">>;
+
 /**
  * Translates a SessionError into a GraphQLError. Session failures carry no `originalError`, so
  * Yoga's masking leaves them readable; a store outage keeps its SessionError as `originalError`,
  * so Yoga masks its message (and logs it server-side) while `extensions.http` keeps the 500.
  */
-export function toGraphQLError(error: SessionError, at?: GraphQLError): GraphQLError {
+export function toGraphQLError(error: SessionError, at?: Location): GraphQLError {
   const location = at ? { nodes: at.nodes, source: at.source, positions: at.positions, path: at.path } : {};
   if (error.code === "GENERAL_ERROR") {
     return new GraphQLError(wireMessage(error.code), {

@@ -2,7 +2,7 @@
 // built, checks anti-CSRF per operation type, translates session errors, and sends every cookie
 // and header the operation produced with the response.
 
-import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema, getOperationAST } from "graphql";
+import { type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema, getOperationAST } from "graphql";
 import type { Plugin, YogaInitialContext } from "graphql-yoga";
 import { type SessionError, isSessionError } from "../../core/errors.js";
 import { checkAntiCsrf, engineOf, markResponseSent } from "../../core/internal.js";
@@ -122,13 +122,7 @@ export function useSessions(sessions: Sessions, options: UseSessionsOptions = {}
     if (context.session || !context.sessionError) return undefined;
     const field = guardedRootField(schema, document, operation);
     if (!field) return undefined;
-    const refusal = toGraphQLError(context.sessionError);
-    return new GraphQLError(refusal.message, {
-      nodes: [field],
-      path: [field.alias?.value ?? field.name.value],
-      originalError: refusal.originalError ?? undefined,
-      extensions: refusal.extensions,
-    });
+    return toGraphQLError(context.sessionError, { nodes: [field], path: [field.alias?.value ?? field.name.value] });
   };
 
   const translator = (context: unknown) => {

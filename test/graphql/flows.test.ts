@@ -170,6 +170,18 @@ describe.each(["check-database", "notify"] as const)("revocation %s", (revocatio
     expect(client.jar.get("sAccessToken")).toBeUndefined();
   });
 
+  it("a batch finding the session revoked: 401 with the clearing cookies, public operations answered", async () => {
+    const client = h.client();
+    const handle = await signIn(client, uid(`revbatch-${revocation}`));
+    await h.sessions.revokeSession(handle);
+    const response = await client.call("/graphql", { body: [{ query: "{ hello }" }, { query: "{ me }" }] });
+    expect(response.status).toBe(401);
+    expect(response.headers.getSetCookie().map((c) => c.split("=")[0]).sort()).toEqual(["sAccessToken", "sRefreshToken"]);
+    expect(response.headers.get("front-token")).toBe("remove");
+    const body = (await response.json()) as { data: unknown }[];
+    expect(body[0]).toEqual({ data: { hello: "world" } });
+  });
+
   if (revocation === "check-database") {
     it("looks the session up once per HTTP request, even for a batch", async () => {
       const client = h.client();

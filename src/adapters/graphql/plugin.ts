@@ -215,7 +215,8 @@ export function useSessions(sessions: Sessions, options: UseSessionsOptions = {}
           // Immutable headers (a Response from elsewhere): rebuild it below.
         }
       }
-      const headers = new fetchAPI.Headers(response.headers);
+      const headers = new fetchAPI.Headers();
+      copyHeaders(response.headers, headers);
       copyHeaders(state.headers, headers);
       setResponse(
         new fetchAPI.Response(response.body, {

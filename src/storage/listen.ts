@@ -105,8 +105,8 @@ async function listenPostgresJs(
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
 
-  // One fresh client per connection: an ended postgres.js client cannot be reused, and events of
-  // an abandoned one (a late close, a late notice) must not touch the current one.
+  // One fresh client per connection: an ended postgres.js client cannot be reused, and a late
+  // close of an abandoned one must not be taken for a drop of the current one.
   const open = (): ListenClient => {
     const listener: ListenClient = postgres({
       // Already-parsed options (they carry `shared`), so postgres.js takes them as they are.
@@ -124,8 +124,10 @@ async function listenPostgresJs(
         application_name: appName.slice(0, APPLICATION_NAME_MAX - LISTENER_SUFFIX.length) + LISTENER_SUFFIX,
       },
       onnotice: () => {},
+      // Even from a connection already given up on: a revocation heard late is still true, and
+      // remembering it can only make the guard stricter.
       onnotify: (name: string, payload: string) => {
-        if (name === channel && listener === current) handlers.onNotify(payload);
+        if (name === channel && !stopped) handlers.onNotify(payload);
       },
       onclose: () => lost(listener, new Error("the LISTEN connection closed")),
     });

@@ -7,7 +7,14 @@ import { initTRPC } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type SessionContext, type SessionContextOptions, createSessionContext, requireSession, sessionErrorFormatter } from "../../src/adapters/trpc/index.js";
+import {
+  type SessionContext,
+  type SessionContextOptions,
+  createSessionContext,
+  requireSession,
+  sessionErrorFormatter,
+  sessionResponseMeta,
+} from "../../src/adapters/trpc/index.js";
 import { sessionRefreshLink } from "../../src/adapters/trpc/client.js";
 import { type AntiCsrfMode, createSessions } from "../../src/index.js";
 import { drizzleStore } from "../../src/storage/index.js";
@@ -23,6 +30,8 @@ beforeAll(async () => {
 afterAll(() => db.close());
 
 const t = initTRPC.context<SessionContext>().create({ errorFormatter: sessionErrorFormatter });
+/** Side effects of the public `bump` mutation, to see whether a refused batch ran anything. */
+let bumps = 0;
 const protectedProcedure = t.procedure.use(requireSession());
 const router = t.router({
   whoQ: t.procedure.query(({ ctx }) => ctx.session?.getUserId() ?? null),
@@ -31,6 +40,7 @@ const router = t.router({
   meM: protectedProcedure.mutation(({ ctx }) => ctx.session.getUserId()),
   checkedQ: t.procedure.use(requireSession({ antiCsrfCheck: true })).query(({ ctx }) => ctx.session.getUserId()),
   uncheckedM: t.procedure.use(requireSession({ antiCsrfCheck: false })).mutation(({ ctx }) => ctx.session.getUserId()),
+  bump: t.procedure.mutation(() => ++bumps),
   signIn: t.procedure.input(z.string()).mutation(async ({ ctx, input }) => (await ctx.createNewSession({ userId: input })).getHandle()),
 });
 
@@ -43,7 +53,7 @@ async function serve(antiCsrf: AntiCsrfMode, contextOptions?: SessionContextOpti
     serveFetch(async (req) => {
       const own = await sessions.handle(req);
       if (own) return own;
-      return fetchRequestHandler({ endpoint: "/trpc", req, router, createContext, allowMethodOverride: true });
+      return fetchRequestHandler({ endpoint: "/trpc", req, router, createContext, allowMethodOverride: true, responseMeta: sessionResponseMeta });
     }),
   );
   return { ...server, sessions };
@@ -185,5 +195,69 @@ describe("requireSession without createSessionContext", () => {
       code: "INTERNAL_SERVER_ERROR",
       message: expect.stringContaining("needs a context made by createSessionContext()"),
     });
+  });
+});
+
+describe("batches with a protected call that cannot run", () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    server = await serve("via-custom-header");
+  });
+  afterAll(() => server.close());
+
+  type Item = { result?: { data: unknown }; error?: { data: { sessionCode?: string } } };
+  async function batch(jar: CookieJar, paths: string[], method: "GET" | "POST", headers: Record<string, string> = { rid: "x" }) {
+    const send = jarFetch(jar);
+    const url = `${server.url}/trpc/${paths.join(",")}?batch=1`;
+    const res =
+      method === "GET"
+        ? await send(`${url}&input=${encodeURIComponent("{}")}`, { headers })
+        : await send(url, { method, headers: { "content-type": "application/json", ...headers }, body: "{}" });
+    return { status: res.status, items: (await res.json()) as Item[] };
+  }
+
+  it("refuses a mutation batch whole before anything runs, so a whole-request retry repeats nothing", async () => {
+    const { jar, call } = rawCaller(server.url);
+    await call("signIn", "POST", { rid: "x" }, "batch-u1");
+    now += 61_000; // the access token expires
+    const before = bumps;
+    const refused = await batch(jar, ["bump", "meM"], "POST");
+    expect(refused.status).toBe(401);
+    expect(refused.items.map((i) => i.error?.data.sessionCode)).toEqual(["TRY_REFRESH_TOKEN", "TRY_REFRESH_TOKEN"]);
+    expect(bumps).toBe(before);
+    // Public-only mutation batches still run with an expired token.
+    const publicOnly = await batch(jar, ["bump", "bump"], "POST");
+    expect(publicOnly.status).toBe(200);
+    expect(bumps).toBe(before + 2);
+    // Queries are not refused: the public one answers, the batch says 401.
+    const queries = await batch(jar, ["whoQ", "meQ"], "GET");
+    expect(queries.status).toBe(401);
+    expect(queries.items[0]?.result?.data).toBeNull();
+    expect(queries.items[1]?.error?.data.sessionCode).toBe("TRY_REFRESH_TOKEN");
+  });
+
+  it("refuses for a failed anti-CSRF check too, unless the protected procedure opted out", async () => {
+    const { jar, call } = rawCaller(server.url);
+    await call("signIn", "POST", { rid: "x" }, "batch-u2");
+    const before = bumps;
+    expect((await batch(jar, ["bump", "meM"], "POST", {})).status).toBe(401);
+    expect(bumps).toBe(before);
+    const optedOut = await batch(jar, ["bump", "uncheckedM"], "POST", {});
+    expect(optedOut.status).toBe(200);
+    expect(optedOut.items[1]?.result?.data).toBe("batch-u2");
+    expect(bumps).toBe(before + 1);
+  });
+
+  it("through sessionRefreshLink: one refresh, then each mutation runs exactly once", async () => {
+    const jar = new CookieJar(() => now);
+    const link = sessionRefreshLink<typeof router>({ baseUrl: `${server.url}/auth`, fetch: jarFetch(jar), tokenStorage: memoryStorage() });
+    const client = createTRPCClient<typeof router>({ links: [link, httpBatchLink({ url: `${server.url}/trpc`, fetch: link.fetch })] });
+    await client.signIn.mutate("batch-u3");
+    now += 61_000;
+    const before = bumps;
+    const [bumped, me] = await Promise.all([client.bump.mutate(), client.meM.mutate()]);
+    expect(me).toBe("batch-u3");
+    expect(bumped).toBe(before + 1);
+    expect(bumps).toBe(before + 1);
   });
 });

@@ -31,8 +31,8 @@ export interface SessionContextInput {
   resHeaders?: Headers;
   /** Node, standalone and Express: the `ServerResponse`; Fastify: the reply (its `raw` is used). */
   res?: NodeResponseLike | { raw: NodeResponseLike } | object;
-  /** tRPC's request info (batch, accept header, procedure type). */
-  info?: Pick<TRPCRequestInfo, "accept" | "type">;
+  /** tRPC's request info (batch, accept header, procedure type, calls). */
+  info?: Pick<TRPCRequestInfo, "accept" | "type"> & { calls?: readonly { procedure: unknown }[] };
 }
 
 /** The context `createSessionContext` gives every procedure. Spread it into your own context to keep it working. */
@@ -63,6 +63,33 @@ export interface SessionState {
 
 const STATE = Symbol.for("sessionkit.trpc.sessionState");
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
+
+/** The `requireSession()` middlewares and their options, to find protected calls in a batch. */
+export const sessionMiddlewares = new WeakMap<object, { antiCsrfCheck?: boolean | undefined }>();
+
+/** What `requireSession()` decides for a call of this type: its session, or the error to throw. */
+export function sessionFor(
+  state: SessionState,
+  type: TRPCRequestInfo["type"],
+  antiCsrfCheck?: boolean,
+): { session: Session; failure?: undefined } | { failure: SessionError } {
+  if (!state.verified) return { failure: state.failure ?? engineOf(state.sessions).error("UNAUTHORISED", "no access token in the request") };
+  const check = antiCsrfCheck ?? antiCsrfApplies(state.policy, type, state.method);
+  return check && state.csrfFailure ? { failure: state.csrfFailure } : { session: state.verified };
+}
+
+/** The failure of the first protected call of the request that cannot run, if any. */
+function refusalOf(calls: readonly { procedure: unknown }[], state: SessionState): SessionError | undefined {
+  for (const { procedure } of calls) {
+    const middlewares = (procedure as { _def?: { middlewares?: unknown[] } } | null)?._def?.middlewares ?? [];
+    for (const middleware of middlewares) {
+      const options = typeof middleware === "function" ? sessionMiddlewares.get(middleware) : undefined;
+      const failure = options && sessionFor(state, "mutation", options.antiCsrfCheck).failure;
+      if (failure) return failure;
+    }
+  }
+  return undefined;
+}
 
 /** The session state of a context made by `createSessionContext` (or spread from one). */
 export function sessionStateOf(ctx: unknown): SessionState | undefined {
@@ -133,6 +160,14 @@ export function createSessionContext(sessions: Sessions, options: SessionContext
 
     const type = input.info?.type ?? "unknown";
     const state: SessionState = { sessions, verified, failure, csrfFailure, method, policy };
+    // A batch of mutations in which a protected call cannot run is refused whole, before any call
+    // runs: a client that refreshes and then retries the whole request (the SuperTokens SDK does,
+    // on the batch's 401) must not repeat the public mutations of the batch.
+    const calls = input.info?.calls ?? [];
+    if (type === "mutation" && calls.length > 1) {
+      const refusal = refusalOf(calls, state);
+      if (refusal) throw toTRPCError(refusal);
+    }
     // Never hand a session that failed a required anti-CSRF check to a procedure, public or not.
     const session = csrfFailure && antiCsrfApplies(policy, type, method) ? undefined : verified;
     const context: SessionContext = {

@@ -2,9 +2,8 @@
 // user's own `initTRPC` and middlewares (`t.procedure.use(requireSession())`), it does not wrap.
 
 import { TRPCError, type TRPCMiddlewareFunction } from "@trpc/server";
-import { engineOf } from "../../core/internal.js";
 import type { Session } from "../../core/session.js";
-import { type SessionContext, antiCsrfApplies, sessionStateOf } from "./context.js";
+import { type SessionContext, sessionFor, sessionMiddlewares, sessionStateOf } from "./context.js";
 import { sessionErrorIn, toTRPCError } from "./errors.js";
 
 /** Options of {@link requireSession}. */
@@ -34,7 +33,7 @@ export type RequireSessionMiddleware = TRPCMiddlewareFunction<
  * session was revoked meanwhile) gets the same translation.
  */
 export function requireSession(options: RequireSessionOptions = {}): RequireSessionMiddleware {
-  return async ({ ctx, type, next }) => {
+  const middleware: RequireSessionMiddleware = async ({ ctx, type, next }) => {
     const state = sessionStateOf(ctx);
     if (!state) {
       throw new TRPCError({
@@ -42,12 +41,9 @@ export function requireSession(options: RequireSessionOptions = {}): RequireSess
         message: "sessionkit: requireSession() needs a context made by createSessionContext() (spread it into yours)",
       });
     }
-    if (!state.verified) {
-      throw toTRPCError(state.failure ?? engineOf(state.sessions).error("UNAUTHORISED", "no access token in the request"));
-    }
-    const check = options.antiCsrfCheck ?? antiCsrfApplies(state.policy, type, state.method);
-    if (check && state.csrfFailure) throw toTRPCError(state.csrfFailure);
-    const result = await next({ ctx: { session: state.verified } });
+    const decided = sessionFor(state, type, options.antiCsrfCheck);
+    if (decided.failure) throw toTRPCError(decided.failure);
+    const result = await next({ ctx: { session: decided.session } });
     if (!result.ok) {
       const sessionError = sessionErrorIn(result.error);
       // A session call inside the procedure failed: report it as a session error (401 / 500), not a generic 500.
@@ -57,4 +53,6 @@ export function requireSession(options: RequireSessionOptions = {}): RequireSess
     }
     return result;
   };
+  sessionMiddlewares.set(middleware, { antiCsrfCheck: options.antiCsrfCheck });
+  return middleware;
 }

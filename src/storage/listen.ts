@@ -25,7 +25,7 @@ type PostgresFactory = (options: Record<string, unknown>) => ListenClient;
 export interface ListenTimings {
   /** Delays between reconnection attempts; the last one repeats. */
   backoffMs: readonly number[];
-  /** How often the listening connection is probed with `SELECT 1`. */
+  /** How often the listener sends itself a notice on a private channel and waits to hear it. */
   heartbeatMs: number;
   /** A probe slower than this counts as a dropped connection. */
   heartbeatTimeoutMs: number;
@@ -104,6 +104,9 @@ async function listenPostgresJs(
   let current: ListenClient | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
+  // A channel of this listener alone, for its heartbeat notices (no other instance hears them).
+  const pingChannel = `sessionkit_hb_${globalThis.crypto.randomUUID().replace(/-/g, "")}`;
+  let awaitingPing: { nonce: string; heard: () => void } | undefined;
 
   // One fresh client per connection: an ended postgres.js client cannot be reused, and a late
   // close of an abandoned one must not be taken for a drop of the current one.
@@ -127,7 +130,11 @@ async function listenPostgresJs(
       // Even from a connection already given up on: a revocation heard late is still true, and
       // remembering it can only make the guard stricter.
       onnotify: (name: string, payload: string) => {
-        if (name === channel && !stopped) handlers.onNotify(payload);
+        if (name === pingChannel) {
+          if (awaitingPing?.nonce === payload) awaitingPing.heard();
+        } else if (name === channel && !stopped) {
+          handlers.onNotify(payload);
+        }
       },
       onclose: () => lost(listener, new Error("the LISTEN connection closed")),
     });
@@ -148,7 +155,7 @@ async function listenPostgresJs(
     const listener = open();
     current = listener;
     try {
-      await withTimeout(listener.unsafe(`LISTEN ${quoted}`), timings.listenTimeoutMs, "LISTEN");
+      await withTimeout(listener.unsafe(`LISTEN ${quoted}; LISTEN ${pingChannel}`), timings.listenTimeoutMs, "LISTEN");
     } catch (error) {
       if (listener === current) {
         current = undefined;
@@ -158,13 +165,20 @@ async function listenPostgresJs(
     }
     if (stopped || listener !== current) return;
     attempt = 0;
-    // A socket can hang without closing (a network partition, a frozen server): only a round
-    // trip tells. Notices arrive on this same connection, so an answered probe means a live feed.
+    // A socket can hang without closing (a network partition, a frozen server), and a connection
+    // can answer queries without receiving notices (LISTEN through PgBouncer in transaction
+    // mode does not stick to it). Only a notice sent to ourselves and heard back proves the feed.
     let probing = false;
+    let beats = 0;
     heartbeat = setInterval(() => {
       if (probing) return;
       probing = true;
-      withTimeout(listener.unsafe("SELECT 1"), timings.heartbeatTimeoutMs, "the listener heartbeat")
+      const nonce = String(++beats);
+      const heard = new Promise<void>((resolve) => {
+        awaitingPing = { nonce, heard: resolve };
+      });
+      const ping = listener.unsafe(`SELECT pg_notify('${pingChannel}', '${nonce}')`);
+      withTimeout(Promise.all([ping, heard]), timings.heartbeatTimeoutMs, "the listener heartbeat")
         .catch((error: unknown) => lost(listener, error))
         .finally(() => {
           probing = false;

@@ -107,6 +107,26 @@ describe.skipIf(!DATABASE_URL)("listener drops on postgres (PGlite has no separa
     expect(await verifyCounted(b, victim.request)).toEqual({ result: "UNAUTHORISED", queries: 0 });
   });
 
+  it("a listener connection that answers queries but delivers no notices is caught by the heartbeat", async () => {
+    const a = open("A6");
+    const warnings: string[] = [];
+    const b = open("B6", { clientOptions: { host: "127.0.0.1", port: proxy.port }, onWarning: (m) => warnings.push(m) });
+    const probe = await session(a, "probe-6");
+    await Promise.all([waitLive(a, probe.request), waitLive(b, probe.request)]);
+    const victim = await session(a, "victim-6");
+    expect(await verifyCounted(b, victim.request)).toEqual({ result: "ok", queries: 0 });
+    proxy.dropNotices = true;
+    try {
+      await a.sessions.revokeSession(victim.handle);
+      await until(() => warnings.some((m) => m.includes("listener dropped")), 5000, "the heartbeat to miss its own notice");
+      expect((await verifyCounted(b, victim.request)).result).toBe("UNAUTHORISED");
+    } finally {
+      proxy.dropNotices = false;
+    }
+    await waitLive(b, probe.request);
+    expect(await verifyCounted(b, victim.request)).toEqual({ result: "UNAUTHORISED", queries: 0 });
+  });
+
   it("while the listener cannot connect at all, every verification asks the database", async () => {
     const a = open("A3");
     proxy.refuseListeners = true;

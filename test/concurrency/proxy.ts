@@ -1,6 +1,7 @@
 // A TCP proxy in front of Postgres that can black-hole the revocation listener's connections
 // (found by the application_name in their startup message), to play a network partition that
-// closes nothing: the case only a heartbeat can notice.
+// closes nothing, or strip the notices (NotificationResponse messages) from them while queries
+// still work, as a pooler that does not keep LISTEN would: cases only a heartbeat can notice.
 
 import net from "node:net";
 
@@ -12,6 +13,8 @@ export interface Proxy {
   freezeListeners(): void;
   /** Refuse (close at once) new listener connections while true. */
   refuseListeners: boolean;
+  /** Drop every notice sent to listener connections while true; everything else passes. */
+  dropNotices: boolean;
   close(): Promise<void>;
 }
 
@@ -36,8 +39,21 @@ export async function startProxy(target: { host: string; port: number }): Promis
       }
       if (!pair.frozen) upstream.write(chunk);
     });
+    // Backend messages are a type byte and a 4-byte length (including itself) then the body.
+    let pending = Buffer.alloc(0);
     upstream.on("data", (chunk) => {
-      if (!pair.frozen) client.write(chunk);
+      if (pair.frozen) return;
+      if (!pair.listener) return void client.write(chunk);
+      pending = Buffer.concat([pending, chunk]);
+      const out: Buffer[] = [];
+      while (pending.length >= 5) {
+        const size = 1 + pending.readUInt32BE(1);
+        if (pending.length < size) break;
+        const message = pending.subarray(0, size);
+        pending = pending.subarray(size);
+        if (!(proxy.dropNotices && message[0] === 0x41)) out.push(message);
+      }
+      if (out.length > 0) client.write(Buffer.concat(out));
     });
     const end = () => {
       pairs.delete(pair);
@@ -57,6 +73,7 @@ export async function startProxy(target: { host: string; port: number }): Promis
       for (const pair of pairs) if (pair.listener) pair.frozen = true;
     },
     refuseListeners: false,
+    dropNotices: false,
     async close() {
       for (const pair of pairs) {
         pair.client.destroy();

@@ -125,7 +125,8 @@ describe("npm run example:graphql", () => {
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = "";
-        const timer = setTimeout(() => reject(new Error(`no start line within 30 s: ${out}`)), 30_000);
+        // Generous: tsx, a fresh PGlite data directory and migrations, on a busy CI machine.
+        const timer = setTimeout(() => reject(new Error(`no start line within 90 s: ${out}`)), 90_000);
         const onData = (chunk: Buffer) => {
           out += chunk.toString();
           const match = /GraphiQL at (http:\/\/\S+)/.exec(out);
@@ -150,5 +151,5 @@ describe("npm run example:graphql", () => {
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 });

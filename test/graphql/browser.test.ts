@@ -67,7 +67,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`SuperTokens SDK in Chromium (needs ${CHR
     });
     page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -1,10 +1,12 @@
 // `npm run fuzz`: the hostile-input properties of test/security with many cases each
-// (default 10,000; `npm run fuzz -- 20000` or FUZZ_RUNS), on Postgres when DATABASE_URL is set,
+// (default 10,000; `npm run fuzz -- 20000` or FUZZ_RUNS), through the fetch app, node:http,
+// tRPC and Yoga, on Postgres when DATABASE_URL is set,
 // else PGlite. Prints cases tried and failures per property; exits 1 on any failure.
 
 import os from "node:os";
 import fc from "fast-check";
 import { createTestDb, mainKind } from "../test/helpers/db.js";
+import { adapterProperties } from "../test/security/adapter-properties.js";
 import { startNodeApp } from "../test/security/node-app.js";
 import { type HostileProperty, hostileProperties, viaFetch, viaNode } from "../test/security/properties.js";
 import { createTarget } from "../test/security/target.js";
@@ -24,6 +26,8 @@ const properties: HostileProperty[] = [
   ...hostileProperties(plain, viaFetch(plain), "fetch"),
   ...hostileProperties(viaToken, viaFetch(viaToken), "fetch via-token"),
   ...hostileProperties(nodeTarget, viaNode(node.port), "node"),
+  adapterProperties(plain, "trpc"),
+  adapterProperties(viaToken, "graphql"),
 ];
 
 console.log(`sessionkit fuzz: ${runs} cases per property, ${properties.length} properties, ${mainKind}`);

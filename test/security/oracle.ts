@@ -104,12 +104,17 @@ export function cookieCandidates(header: string | undefined, name: string): stri
   return out;
 }
 
+/** Decodes like jose on Node 20 (atob: ASCII whitespace and padding ignored, spare bits dropped). */
 function segmentBytes(segment: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(segment)) return undefined;
-  return Buffer.from(segment, "base64url").toString("hex");
+  const text = segment.replace(/[\t\n\f\r ]/g, "").replace(/=+$/, "");
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  return Buffer.from(text, "base64url").toString("hex");
 }
 
-/** Two JWTs with the same decoded header, payload and signature bytes (base64url is malleable). */
+/**
+ * Two JWTs with the same decoded header, payload and signature bytes. The JWS encoding is
+ * malleable (spare bits, whitespace): a re-spelled genuine token is the same token, not a forgery.
+ */
 export function sameJwt(a: string, b: string): boolean {
   const x = a.split(".");
   const y = b.split(".");

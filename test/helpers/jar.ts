@@ -14,7 +14,8 @@ export class CookieJar {
 
   /** Stores every Set-Cookie of a response (or of a Headers object). */
   store(from: Response | Headers): void {
-    const headers = from instanceof Response ? from.headers : from;
+    // Duck-typed: yoga.fetch on Node returns another realm's Response class.
+    const headers = "getSetCookie" in from ? from : from.headers;
     for (const line of headers.getSetCookie()) {
       const [pair = "", ...attrs] = line.split(";").map((s) => s.trim());
       const eq = pair.indexOf("=");

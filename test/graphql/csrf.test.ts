@@ -62,9 +62,19 @@ describe("via-custom-header (default), scope mutations (default)", () => {
 
   it("lets public mutations run without a session check (they get no session)", async () => {
     const client = await signedIn(h);
-    const reply = await client.gql("mutation { bump signInAndWhoAmI(userId: \"fresh\") }", undefined, { rid: false });
+    const reply = await client.gql("mutation { bump }", undefined, { rid: false });
     expect(reply.status).toBe(200);
-    expect(reply.body.data).toMatchObject({ signInAndWhoAmI: "fresh" });
+    expect(reply.body.errors).toBeUndefined();
+  });
+
+  it("refuses to start a session without the custom header (login CSRF from a cross-site form)", async () => {
+    const client = await signedIn(h);
+    const forged = await client.gql('mutation { signInAndWhoAmI(userId: "planted") }', undefined, { rid: false });
+    expect(forged.status).toBe(401);
+    expect(forged.body.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", sessionCode: "UNAUTHORISED" });
+    const genuine = await client.gql('mutation { signInAndWhoAmI(userId: "fresh") }');
+    expect(genuine.status).toBe(200);
+    expect(genuine.body.data).toMatchObject({ signInAndWhoAmI: "fresh" });
   });
 
   it("checks each operation of a batch by its own type", async () => {

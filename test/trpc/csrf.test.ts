@@ -104,6 +104,13 @@ describe("anti-CSRF via-custom-header (the default)", () => {
     expect(await call("whoQ", "GET")).toMatchObject({ status: 200, data: "csrf-u2" });
   });
 
+  it("refuses to start a session without the custom header (login CSRF from a cross-site form)", async () => {
+    const { call, jar } = rawCaller(server.url);
+    expect(await call("signIn", "POST", {}, "planted")).toMatchObject({ status: 401, sessionCode: "UNAUTHORISED" });
+    expect(jar.get("sAccessToken")).toBeUndefined();
+    expect(await call("signIn", "POST", { rid: "anti-csrf" }, "genuine")).toMatchObject({ status: 200 });
+  });
+
   it("lets a procedure force the check on, or off", async () => {
     const { call } = rawCaller(server.url);
     await call("signIn", "POST", { rid: "x" }, "csrf-u3");

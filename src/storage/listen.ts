@@ -203,15 +203,18 @@ async function listenPostgresJs(
     (retryTimer as { unref?: () => void }).unref?.();
   }
 
-  const stop = async (): Promise<void> => {
-    stopped = true;
-    signal?.removeEventListener("abort", onAbort);
-    clearTimeout(retryTimer);
-    clearInterval(heartbeat);
-    const listener = current;
-    current = undefined;
-    await listener?.end({ timeout: 0 });
-  };
+  // Once: an abort and the returned stop function both lead here, and both wait for the end.
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      stopped = true;
+      signal?.removeEventListener("abort", onAbort);
+      clearTimeout(retryTimer);
+      clearInterval(heartbeat);
+      const listener = current;
+      current = undefined;
+      await listener?.end({ timeout: 0 });
+    })());
   // A connection attempt can hang for listenTimeoutMs (postgres.js keeps retrying a refused
   // connect): closing must not wait for it.
   const onAbort = () => void stop().catch(() => {});

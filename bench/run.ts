@@ -39,7 +39,7 @@ if (args.help) {
   --quick               1 s rounds, 2 rounds, 200k memory calls (smoke run; also BENCH_QUICK=1)
   --only=a,b            suites: ${SUITES.join(", ")} (default: all)
   --kind=postgres,pglite  databases (default: both when DATABASE_URL is set, else pglite)
-  --seconds=N --rounds=N --warmup=N --connections=N   load shape (default 3 s, 3 rounds, 1 s, 10)
+  --seconds=N --rounds=N --warmup=N --connections=N   load shape (default 2 s, 5 rounds, 2 s, 10)
   --profile             CPU profiles of every server into bench/profiles/<date>/ (see bench/profile.ts)
   --json                the report as JSON on stdout (progress goes to stderr)
   --write / --no-write  update bench/RESULTS.md (default: on, off in quick mode or with --only)`);
@@ -56,9 +56,9 @@ if (kinds.includes("postgres") && !databaseUrl) throw new Error("--kind=postgres
 if (!databaseUrl) log("DATABASE_URL is not set: every figure runs on PGlite (set it for the Postgres figures and the peers).");
 
 const settings = {
-  seconds: Number(args.seconds ?? (quick ? 1 : 3)),
-  rounds: Number(args.rounds ?? (quick ? 2 : 3)),
-  warmupSeconds: Number(args.warmup ?? 1),
+  seconds: Number(args.seconds ?? (quick ? 1 : 2)),
+  rounds: Number(args.rounds ?? (quick ? 2 : 5)),
+  warmupSeconds: Number(args.warmup ?? (quick ? 1 : 2)),
   connections: Number(args.connections),
   log,
 };

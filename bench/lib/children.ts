@@ -22,7 +22,8 @@ export function profileChildrenInto(dir: string): void {
 
 /** Starts `bench/servers/<file>` with extra environment; resolves once it listens. */
 export async function startServer(name: string, file: string, env: Record<string, string>): Promise<Child> {
-  const flags = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${name}.cpuprofile`] : [];
+  // One directory per server: the tsx loader thread writes a profile of its own next to the main thread's.
+  const flags = profileDir ? ["--cpu-prof", "--cpu-prof-dir", `${profileDir}/${name}`] : [];
   const child = spawn(process.execPath, [...flags, "--import", "tsx", `bench/servers/${file}`], {
     cwd: repoRoot,
     env: { ...process.env, ...env, NODE_ENV: "production" },
@@ -43,6 +44,22 @@ export async function startServer(name: string, file: string, env: Record<string
     });
   });
   return { name, url: `http://127.0.0.1:${port}`, process: child };
+}
+
+let cpuRequests = 0;
+
+/** The CPU time (user + system, µs, all threads) a server child has used so far. */
+export function cpuOf(child: Child): Promise<number> {
+  const id = ++cpuRequests;
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { type?: string; id?: number; micros?: number }) => {
+      if (message?.type !== "cpu" || message.id !== id) return;
+      child.process.off("message", onMessage);
+      resolve(message.micros ?? 0);
+    };
+    child.process.on("message", onMessage);
+    if (!child.process.send({ type: "cpu", id })) reject(new Error(`${child.name}: IPC closed`));
+  });
 }
 
 /** Stops children (all by default), politely first, then SIGKILL after a deadline. */

@@ -18,6 +18,9 @@ export interface Figure {
   max: number;
   numeratorRps: number;
   denominatorRps: number;
+  /** Median server CPU per request (µs) of each side, when measured. */
+  numeratorCpuUs?: number | undefined;
+  denominatorCpuUs?: number | undefined;
   /** The ratio must be at least this (strictly more when `strict`). */
   target?: number;
   strict?: boolean;

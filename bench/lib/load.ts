@@ -3,6 +3,7 @@
 // (A B C, C B A, …), so drift and noise on a busy machine fall on all sides alike.
 
 import autocannon from "autocannon";
+import { type Child, cpuOf } from "./children.js";
 
 /** One thing to measure: an HTTP request, the same on every connection or shaped per connection. */
 export interface Side {
@@ -11,6 +12,8 @@ export interface Side {
   method?: "GET" | "POST";
   headers?: Record<string, string>;
   body?: string;
+  /** The server answering: its CPU time per request is recorded next to the throughput. */
+  server?: Child;
   /**
    * Per-connection state (e.g. a refresh-token chain): one autocannon instance with one
    * connection each, so the state stays with its connection.
@@ -26,6 +29,8 @@ export interface RoundResult {
   requests: number;
   p50: number;
   p99: number;
+  /** Server CPU time per request (µs), when the side names its server. */
+  cpuUs?: number;
 }
 
 export interface LoadSettings {
@@ -71,6 +76,7 @@ function instance(side: Side, connections: number, seconds: number, perConnectio
 /** Runs one side for `seconds`; fails when any request failed (a figure built on errors means nothing). */
 export async function runSide(side: Side, settings: LoadSettings): Promise<RoundResult> {
   firstFailure = undefined;
+  const cpuBefore = side.server ? await cpuOf(side.server) : 0;
   const results = side.perConnection
     ? await Promise.all(
         Array.from({ length: settings.connections }, (_, i) => instance(side, 1, settings.seconds, side.perConnection?.(i))),
@@ -92,7 +98,8 @@ export async function runSide(side: Side, settings: LoadSettings): Promise<Round
     p50 = Math.max(p50, r.latency.p50);
     p99 = Math.max(p99, r.latency.p99);
   }
-  return { rps: requests / seconds, requests, p50, p99 };
+  const cpuUs = side.server ? ((await cpuOf(side.server)) - cpuBefore) / requests : undefined;
+  return { rps: requests / seconds, requests, p50, p99, ...(cpuUs === undefined ? {} : { cpuUs }) };
 }
 
 /** One request of a side outside the load, to prove it answers what it should before it is measured. */
@@ -123,7 +130,10 @@ export async function runInterleaved(sides: Side[], settings: GroupSettings): Pr
     for (const side of order) {
       const result = await runSide(side, settings);
       results.get(side.name)?.push(result);
-      settings.log(`  round ${round + 1}/${settings.rounds} ${side.name.padEnd(34)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms`);
+      const cpu = result.cpuUs === undefined ? "" : `  server CPU ${result.cpuUs.toFixed(0)} µs/req`;
+      settings.log(
+        `  round ${round + 1}/${settings.rounds} ${side.name.padEnd(40)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms${cpu}`,
+      );
     }
   }
   return results;
@@ -141,11 +151,17 @@ export function ratioOf(results: Map<string, RoundResult[]>, numerator: string, 
   const den = results.get(denominator);
   if (!num || !den) throw new Error(`no results for ${numerator} / ${denominator}`);
   const perRound = num.map((r, i) => r.rps / (den[i]?.rps ?? Number.NaN));
+  const cpu = (rounds: RoundResult[]) => {
+    const values = rounds.map((r) => r.cpuUs).filter((v): v is number => v !== undefined);
+    return values.length > 0 ? median(values) : undefined;
+  };
   return {
     ratio: median(perRound),
     min: Math.min(...perRound),
     max: Math.max(...perRound),
     numeratorRps: median(num.map((r) => r.rps)),
     denominatorRps: median(den.map((r) => r.rps)),
+    numeratorCpuUs: cpu(num),
+    denominatorCpuUs: cpu(den),
   };
 }

@@ -52,12 +52,13 @@ function rows(report: Report): string[][] {
     fmt(f.ratio),
     `${fmt(f.min)}–${fmt(f.max)}`,
     `${f.numeratorRps.toFixed(0)} / ${f.denominatorRps.toFixed(0)}`,
+    f.numeratorCpuUs === undefined || f.denominatorCpuUs === undefined ? "" : `${f.numeratorCpuUs.toFixed(0)} / ${f.denominatorCpuUs.toFixed(0)}`,
     targetText(f),
     verdict(f),
   ]);
 }
 
-const HEAD = ["figure", "db", "ratio", "rounds", "req/s (num / den)", "target", ""];
+const HEAD = ["figure", "db", "ratio", "rounds", "req/s (num / den)", "server CPU µs/req (num / den)", "target", ""];
 
 /** The plain-text table for the terminal. */
 export function table(report: Report): string {

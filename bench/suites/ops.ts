@@ -13,7 +13,8 @@ interface BenchSession {
 }
 
 export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
-  const { url } = await ctx.start(`ops-${ctx.kind}`, "ops.ts");
+  const server = await ctx.start(`ops-${ctx.kind}`, "ops.ts");
+  const { url } = server;
   const connections = ctx.settings.connections;
   // One session per connection, plus one for the probes (index -1); the bare statements get
   // rows of their own so they never disturb a refresh chain.
@@ -73,7 +74,10 @@ export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
     withAccess("updateJWTPayload", "POST", "/ops/payload"),
     bare("bare UPDATE", "POST", "/bare/payload"),
   ];
-  for (const side of sides) await probe(side, (status) => status === 200);
+  for (const side of sides) {
+    side.server = server;
+    await probe(side, (status) => status === 200);
+  }
   const results = await runInterleaved(sides, ctx.settings);
   return [
     figure("ops", ctx.kind, results, "refresh / bare UPDATE … RETURNING", "refresh", "bare UPDATE … RETURNING", { min: 0.8 }),

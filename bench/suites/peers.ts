@@ -1,6 +1,7 @@
 // Peers behind the same tRPC router: better-auth (cookie cache off / on), Lucia v3's pattern and
 // plain jose verification, next to sessionkit with revocation none and notify, all in one group.
 
+import type { Child } from "../lib/children.js";
 import type { Figure, SuiteContext } from "../lib/figures.js";
 import { figure } from "../lib/figures.js";
 import { type Side, runInterleaved } from "../lib/load.js";
@@ -19,11 +20,11 @@ export async function peersSuite(ctx: SuiteContext): Promise<Figure[]> {
     ctx.start(`peers-sessionkit-notify-${ctx.kind}`, "trpc.ts", { BENCH_REVOCATION: "notify" }),
     ...PEERS.map((p) => ctx.start(`peers-${p.id}-${ctx.kind}`, "peers.ts", { BENCH_PEER: p.id })),
   ]);
-  const none = await trpcSides("sessionkit none", (skNone as { url: string }).url, "peer-sk-none");
-  const notify = await trpcSides("sessionkit notify", (skNotify as { url: string }).url, "peer-sk-notify");
+  const none = await trpcSides("sessionkit none", skNone as Child, "peer-sk-none");
+  const notify = await trpcSides("sessionkit notify", skNotify as Child, "peer-sk-notify");
   const sides: Side[] = [none.public, none.protected, notify.protected];
   for (const [i, peer] of PEERS.entries()) {
-    const s = await trpcSides(peer.label, (peers[i] as { url: string }).url, `peer-${peer.id}`);
+    const s = await trpcSides(peer.label, peers[i] as Child, `peer-${peer.id}`);
     sides.push(s.public, s.protected);
   }
   const results = await runInterleaved(sides, ctx.settings);

@@ -1,5 +1,6 @@
 // tRPC: public query vs protected query on the same sessionkit server, per revocation mode.
 
+import type { Child } from "../lib/children.js";
 import { cookieHeader, postForCookies } from "../lib/cookies.js";
 import { type Figure, type SuiteContext, figure } from "../lib/figures.js";
 import { type Side, probe, runInterleaved } from "../lib/load.js";
@@ -15,11 +16,13 @@ export async function trpcSignIn(url: string, userId: string): Promise<string> {
 }
 
 /** The public and protected sides of one tRPC bench server. */
-export async function trpcSides(label: string, url: string, userId: string): Promise<{ public: Side; protected: Side }> {
+export async function trpcSides(label: string, server: Child, userId: string): Promise<{ public: Side; protected: Side }> {
+  const { url } = server;
   const cookie = await trpcSignIn(url, userId);
+  // Both sides send what the SuperTokens SDK sends on every call (`rid`); only the cookie differs.
   const sides = {
-    public: { name: `${label} public`, url: `${url}/trpc/hello` },
-    protected: { name: `${label} protected`, url: `${url}/trpc/me`, headers: { cookie } },
+    public: { name: `${label} public`, url: `${url}/trpc/hello`, headers: { rid: "anti-csrf" }, server },
+    protected: { name: `${label} protected`, url: `${url}/trpc/me`, headers: { rid: "anti-csrf", cookie }, server },
   };
   await probe(sides.public, (status, body) => status === 200 && body.includes("world"));
   await probe(sides.protected, (status, body) => status === 200 && body.includes(userId));
@@ -33,7 +36,7 @@ export async function trpcSuite(ctx: SuiteContext): Promise<Figure[]> {
   const servers = await Promise.all(modes.map((mode) => ctx.start(`trpc-${mode}-${ctx.kind}`, "trpc.ts", { BENCH_REVOCATION: mode })));
   const sides: Side[] = [];
   for (const [i, mode] of modes.entries()) {
-    const s = await trpcSides(`trpc ${mode}`, (servers[i] as { url: string }).url, `trpc-${mode}-user`);
+    const s = await trpcSides(`trpc ${mode}`, servers[i] as Child, `trpc-${mode}-user`);
     sides.push(s.public, s.protected);
   }
   const results = await runInterleaved(sides, ctx.settings);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guardProcess } from "../security/process-guard.js";
 import { type Target, createTarget } from "../security/target.js";
 import { type FaultDb, NEEDS_POSTGRES, createFaultDb, eventually, failInCiWithoutPostgres, hasPostgres } from "./fixture.js";
-import { checkOutcomes, checkSessionsIntact, runTraffic, signIn, step, tally } from "./traffic.js";
+import { type User, checkOutcomes, checkSessionsIntact, runTraffic, signIn, step, tally } from "./traffic.js";
 
 failInCiWithoutPostgres();
 
@@ -18,15 +18,15 @@ describe.skipIf(!hasPostgres)(`backends killed during traffic (${hasPostgres ? "
   let notifying: Target;
   beforeAll(async () => {
     fdb = await createFaultDb();
-    serving = createTarget({ db: fdb.db } as never, {
+    serving = createTarget({ db: fdb.db }, {
       revocation: "none",
       storeTimeoutMs: 2000,
     });
-    checking = createTarget({ db: fdb.db } as never, {
+    checking = createTarget({ db: fdb.db }, {
       revocation: "check-database",
       storeTimeoutMs: 2000,
     });
-    notifying = createTarget({ db: fdb.db } as never, {
+    notifying = createTarget({ db: fdb.db }, {
       revocation: "notify",
       storeTimeoutMs: 2000,
     });
@@ -72,11 +72,11 @@ describe.skipIf(!hasPostgres)(`backends killed during traffic (${hasPostgres ? "
     expect(kills).toBeGreaterThan(0);
     checkOutcomes(outcomes);
     // Recovery without a restart: the same objects serve again.
-    await eventually(async () => (await step("read", users[0] as never, serving)).status === 200, 10_000, "the pool to reconnect");
+    await eventually(async () => (await step("read", users[0] as User, serving)).status === 200, 10_000, "the pool to reconnect");
     await checkSessionsIntact(serving, users);
     // The notify instance's listener was killed too; it falls back to the database, then recovers.
     await eventually(
-      async () => (await step("verify-notify", users[1] as never, serving, notifying)).status === 200,
+      async () => (await step("verify-notify", users[1] as User, serving, notifying)).status === 200,
       10_000,
       "notify instance to answer",
     );

@@ -27,8 +27,8 @@ describe.skipIf(!hasPostgres)(`slow database: a held row lock (${hasPostgres ? "
   beforeAll(async () => {
     // The second pool has Postgres cancel a statement before sessionkit gives up on it.
     [fdb, guarded] = await Promise.all([createFaultDb(), createFaultDb({ connection: { statement_timeout: STORE_TIMEOUT_MS - 100 } })]);
-    t = createTarget({ db: fdb.db } as never, { storeTimeoutMs: STORE_TIMEOUT_MS });
-    g = createTarget({ db: guarded.db } as never, { storeTimeoutMs: STORE_TIMEOUT_MS });
+    t = createTarget({ db: fdb.db }, { storeTimeoutMs: STORE_TIMEOUT_MS });
+    g = createTarget({ db: guarded.db }, { storeTimeoutMs: STORE_TIMEOUT_MS });
   });
   afterAll(async () => {
     await t?.close();

@@ -23,7 +23,7 @@ describe.skipIf(!hasPostgres)(`Postgres unreachable, then back (${hasPostgres ? 
   let users: User[];
   beforeAll(async () => {
     fdb = await createFaultDb({ viaProxy: true });
-    const store = { db: fdb.db } as never;
+    const store = { db: fdb.db };
     serving = createTarget(store, {
       revocation: "none",
       storeTimeoutMs: STORE_TIMEOUT_MS,

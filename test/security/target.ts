@@ -41,7 +41,7 @@ export function uniqueUser(prefix = "user"): string {
   return `${prefix}-${process.pid}-${users}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export function createTarget(db: TestDb, options: Partial<CreateSessionsOptions> = {}): Target {
+export function createTarget(db: Pick<TestDb, "db">, options: Partial<CreateSessionsOptions> = {}): Target {
   const clock = { now: START };
   const warnings: Target["warnings"] = [];
   const sessions = createSessions({

@@ -1,14 +1,9 @@
 // Byte and string helpers on WebCrypto and the web platform only, so the core runs anywhere.
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text);
-}
-
-export function fromUtf8(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
 }
 
 function toBinary(bytes: Uint8Array): string {

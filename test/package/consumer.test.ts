@@ -137,7 +137,7 @@ describe("a tRPC-only project", () => {
   });
 
   it("works with the tRPC client and sessionRefreshLink from the package", async () => {
-    const seen = await trpcProject.runScript("client", [served.url]);
+    const seen = await trpcProject.runScript("trpc-client", [served.url]);
     expect(seen).toEqual({
       before: "hello stranger",
       signIn: { handle: expect.any(String) },

@@ -29,9 +29,9 @@ export type Framework = keyof typeof FRAMEWORKS;
 
 export interface Project {
   dir: string;
-  /** Runs `node dist/<file>.js` in the project and returns what it printed, parsed as JSON. */
+  /** Runs `node dist/<file>.js` in the project and returns the last line it printed, parsed as JSON. */
   runScript(file: string, args: string[], env?: Record<string, string>): Promise<unknown>;
-  /** Starts `node dist/server.js`; resolves with its URL once it listens. */
+  /** Starts `node dist/<framework>-server.js`; resolves with its URL once it listens. */
   startServer(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
   /** True when `node_modules/<name>` exists in the project. */
   has(name: string): boolean;
@@ -78,7 +78,7 @@ function pruneOld(): void {
 
 /**
  * A consumer project of one framework, installed from the packed tarball and compiled. Its
- * sources are the files of test/package/consumer/<framework>/ plus the shared db.ts.
+ * sources are test/package/consumer/<framework>-*.ts and the shared db.ts.
  */
 export async function consumerProject(framework: Framework): Promise<Project> {
   const { tarball, hash } = await packTarball();
@@ -94,8 +94,9 @@ export async function consumerProject(framework: Framework): Promise<Project> {
   rmSync(join(dir, "src"), { recursive: true, force: true });
   rmSync(join(dir, "dist"), { recursive: true, force: true });
   mkdirSync(join(dir, "src"));
-  cpSync(join(FIXTURES, "db.ts"), join(dir, "src/db.ts"));
-  cpSync(join(FIXTURES, framework), join(dir, "src"), { recursive: true });
+  for (const file of readdirSync(FIXTURES)) {
+    if (file === "db.ts" || file.startsWith(`${framework}-`)) cpSync(join(FIXTURES, file), join(dir, "src", file));
+  }
   const tsconfig = JSON.parse(readFileSync(join(FIXTURES, "tsconfig.json"), "utf8")) as { include: string[] };
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ ...tsconfig, include: ["src"] }, null, 2));
   await run(process.execPath, [join(dir, "node_modules/typescript/bin/tsc"), "-p", dir], { cwd: dir }).catch(
@@ -116,7 +117,7 @@ export async function consumerProject(framework: Framework): Promise<Project> {
       return JSON.parse(stdout.trim().split("\n").at(-1) ?? "null");
     },
     startServer(env) {
-      const child = spawn(process.execPath, [join(dir, "dist/server.js")], {
+      const child = spawn(process.execPath, [join(dir, "dist", `${framework}-server.js`)], {
         cwd: dir,
         env: { ...process.env, ...env },
         stdio: ["ignore", "pipe", "pipe"],

@@ -1,10 +1,10 @@
-// The tRPC client side with `sessionkit/trpc/client`, against the server in ./server.ts over
+// The tRPC client side with `sessionkit/trpc/client`, against ./trpc-server.ts over
 // real HTTP: sign in, a protected call, a silent refresh after the access token went bad, sign
 // out. `node client.js <url>` prints what it saw as JSON.
 
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { sessionRefreshLink } from "sessionkit/trpc/client";
-import type { AppRouter } from "./server.js";
+import type { AppRouter } from "./trpc-server.js";
 
 const url = process.argv[2] ?? "";
 

@@ -1,0 +1,354 @@
+// The SuperTokens SDK against a sessionkit server, step by step (the numbered list of issue 10).
+// A test file picks a server setting and the steps to run; every step has a context and pages of
+// its own and signs in a user of its own.
+
+import { decodeProtectedHeader, jwtVerify, createLocalJWKSet, type JSONWebKeySet } from "jose";
+import type { Browser, BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestDb } from "../../helpers/db.js";
+import { newContext } from "./chromium.js";
+import type { Outcome } from "./sdk-client.js";
+import { type Exchange, SdkPage, WireLog, decodeFrontToken } from "./sdk-page.js";
+import { ACCESS_TOKEN_TTL, GRACE_SECONDS, type SdkServer, type SdkServerOptions, startSdkServer } from "./sdk-server.js";
+
+export type Step = "probe" | "signIn" | "protected" | "expiry" | "payload" | "revoke" | "signOut" | "tabs" | "replay";
+export const ALL_STEPS: readonly Step[] = ["probe", "signIn", "protected", "expiry", "payload", "revoke", "signOut", "tabs", "replay"];
+
+interface Fixture {
+  context: BrowserContext;
+  wire: WireLog;
+  page: SdkPage;
+  server: SdkServer;
+  /** A user id no other test uses. */
+  user: string;
+}
+
+let users = 0;
+const ok = (outcome: Outcome) => {
+  if (!outcome.ok) throw new Error(`call failed: ${JSON.stringify(outcome)}`);
+  return outcome.data as { userId: string; handle: string; payload: Record<string, unknown> };
+};
+const isClearing = (e: Exchange) =>
+  e.response["front-token"] === "remove" &&
+  ["sAccessToken", "sRefreshToken"].every((name) =>
+    e.setCookies.some((l) => l.startsWith(`${name}=;`) && /Expires=Thu, 01 Jan 1970/.test(l)),
+  ) &&
+  e.response["anti-csrf"] === undefined;
+const sessionCookies = async (context: BrowserContext) =>
+  (await context.cookies()).filter((c) => c.name === "sAccessToken" || c.name === "sRefreshToken");
+
+/**
+ * Registers a describe block: one sessionkit server with these options, the given steps, in
+ * the file's browser. `setting` names the block (mode, origin, adapter).
+ */
+export function sdkSteps(setting: Omit<SdkServerOptions, "db">, steps: readonly Step[], env: { browser(): Browser; db(): TestDb }): void {
+  const label = `${setting.antiCsrf}, ${setting.crossOrigin ? "cross-origin" : "same-origin"}, ${setting.adapter} handlers`;
+  describe(label, () => {
+    let server: SdkServer;
+    const contexts: BrowserContext[] = [];
+    beforeAll(async () => {
+      server = await startSdkServer({ ...setting, db: env.db().db });
+    });
+    afterAll(async () => {
+      await Promise.all(contexts.map((c) => c.close()));
+      await server?.close();
+    });
+
+    async function fixture(): Promise<Fixture> {
+      const context = await newContext(env.browser());
+      contexts.push(context);
+      const wire = new WireLog(context, server.apiOrigin);
+      const page = await SdkPage.open(context, server.pageUrl, wire);
+      return { context, wire, page, server, user: `sdk-${setting.antiCsrf}-${setting.crossOrigin ? "x" : "s"}-${++users}-${Date.now()}` };
+    }
+    const step = (name: Step, title: string, body: (f: Fixture) => Promise<void>) =>
+      steps.includes(name) && it(title, async () => body(await fixture()));
+
+    step("probe", "1. fresh page: no session, and the SDK's first refresh probe gets a 401", async ({ page, wire, server }) => {
+      const before = server.refreshes();
+      expect(await page.exists()).toBe(false);
+      expect(await page.call("hello")).toEqual({ ok: true, data: { signedIn: false } });
+      const [probe, hello] = await wire.settled();
+      expect(probe).toMatchObject({ method: "POST", path: "/auth/session/refresh", status: 401 });
+      const answered = server.served.filter((s) => s.path === "/auth/session/refresh").at(-1);
+      expect(answered && JSON.parse(answered.body)).toEqual({ message: "unauthorised" });
+      expect(probe!.request).toMatchObject({ rid: "session", "st-auth-mode": "cookie" });
+      expect(probe!.request["fdi-version"]).toBeTruthy();
+      expect(isClearing(probe!)).toBe(true);
+      expect(hello).toMatchObject({ path: "/trpc/hello", status: 200 });
+      expect(server.refreshes() - before).toBe(1);
+      expect(await page.exists()).toBe(false);
+    });
+
+    step(
+      "signIn",
+      "2. sign-in through a tRPC mutation: the SDK sees the server's session",
+      async ({ page, wire, context, server, user }) => {
+        const signed = ok(await page.call("signIn", user, { name: "Ada", role: "reader" }));
+        expect(await page.exists()).toBe(true);
+        expect(await page.userId()).toBe(user);
+        const info = await server.sessions.getSessionInformation(signed.handle);
+        expect(info?.userId).toBe(user);
+        const payload = await page.payload();
+        expect(payload).toMatchObject({ ...info?.jwtPayload, sub: user, sessionHandle: signed.handle });
+        expect(payload.exp as number).toBe((payload.iat as number) + ACCESS_TOKEN_TTL);
+        expect(Math.abs((payload.iat as number) * 1000 - (Date.now() + server.offset()))).toBeLessThan(5000);
+
+        // On the wire: cookies and front-token (+ anti-csrf in via-token) on the tRPC response itself.
+        const response = (await wire.settled()).find((e) => e.path === "/trpc/signIn");
+        const front = decodeFrontToken(response?.response["front-token"] ?? "");
+        expect(front).toEqual({ uid: user, ate: (payload.exp as number) * 1000, up: payload });
+        const access = response?.setCookies.find((l) => l.startsWith("sAccessToken="));
+        const refresh = response?.setCookies.find((l) => l.startsWith("sRefreshToken="));
+        expect(access).toMatch(/; Path=\/; .*HttpOnly.*; SameSite=Lax/);
+        expect(refresh).toMatch(/; Path=\/auth\/session\/refresh; .*HttpOnly.*; SameSite=Lax/);
+        expect(`${access} ${refresh}`).not.toMatch(/Domain=/);
+        if (setting.antiCsrf === "via-token") {
+          expect(response?.response["anti-csrf"]).toBeTruthy();
+          expect(payload.antiCsrfToken).toBe(response?.response["anti-csrf"]);
+        } else {
+          expect(response?.response["anti-csrf"]).toBeUndefined();
+        }
+        if (setting.crossOrigin) {
+          expect(response?.response["access-control-allow-origin"]).toBe(new URL(server.pageUrl).origin);
+          expect(response?.response["access-control-allow-credentials"]).toBe("true");
+          expect(response?.response["access-control-expose-headers"]).toMatch(/front-token.*anti-csrf|anti-csrf.*front-token/);
+        }
+        const cookies = await sessionCookies(context);
+        expect(cookies.map((c) => [c.name, c.domain, c.path, c.httpOnly, c.sameSite]).sort()).toEqual([
+          ["sAccessToken", "127.0.0.1", "/", true, "Lax"],
+          ["sRefreshToken", "127.0.0.1", "/auth/session/refresh", true, "Lax"],
+        ]);
+
+        // The JWKS, fetched by the page, verifies the access token the browser holds.
+        const jwks = (await page.call("jwks")) as JSONWebKeySet;
+        const token = cookies.find((c) => c.name === "sAccessToken")!.value;
+        expect(jwks.keys.map((k) => k.kid)).toContain(decodeProtectedHeader(token).kid);
+        const verified = await jwtVerify(token, createLocalJWKSet(jwks), { currentDate: new Date(Date.now() + server.offset()) });
+        expect(verified.payload).toEqual(payload);
+
+        // Signing in through a GraphQL resolver replaces the session the same way.
+        const viaGraphql = await page.call("gql", 'mutation ($u: String!) { signIn(userId: $u, role: "editor") { userId handle } }', {
+          u: `${user}-gql`,
+        });
+        expect(viaGraphql).toMatchObject({ status: 200, body: { data: { signIn: { userId: `${user}-gql` } } } });
+        expect(await page.userId()).toBe(`${user}-gql`);
+        expect(await page.payload()).toMatchObject({ role: "editor", sub: `${user}-gql` });
+      },
+    );
+
+    step(
+      "protected",
+      "3. a protected tRPC query and an @auth GraphQL field succeed; a 403 starts no refresh",
+      async ({ page, wire, server, user }) => {
+        const signed = ok(await page.call("signIn", user));
+        const refreshes = server.refreshes();
+        expect(ok(await page.whoami())).toMatchObject({ userId: user, handle: signed.handle });
+        const [whoami, hello] = await page.call("whoamiAndHello");
+        expect(ok(whoami!).userId).toBe(user);
+        expect(hello).toEqual({ ok: true, data: { signedIn: true } });
+        expect(await page.call("gql", "{ me { userId handle } }")).toEqual({
+          status: 200,
+          body: { data: { me: { userId: user, handle: signed.handle } } },
+        });
+        const renamed = await page.call("gql", 'mutation { setPayload(key: "via", value: "graphql") { payload } }');
+        expect(renamed).toMatchObject({ status: 200 });
+        expect(await page.payload()).toMatchObject({ via: "graphql" });
+        expect(await page.call("adminOnly")).toMatchObject({ ok: false, status: 403, code: "FORBIDDEN" });
+        expect(server.refreshes()).toBe(refreshes);
+        expect(await page.call("linkRefreshes")).toBe(0);
+
+        const exchanges = await wire.settled();
+        const calls = exchanges.filter((e) => e.path !== "/trpc/signIn" && e.path !== "/auth/session/refresh");
+        expect(calls.length).toBeGreaterThanOrEqual(5);
+        const signIn = exchanges.find((e) => e.path === "/trpc/signIn");
+        for (const call of calls) {
+          expect(call.request).toMatchObject({ rid: "anti-csrf", "st-auth-mode": "cookie" });
+          // The SDK's own cookies reach the API too, and are ignored.
+          expect(call.request.cookie).toMatch(/sAccessToken=/);
+          expect(call.request.cookie).toMatch(/sFrontToken=/);
+          expect(call.request.cookie).toMatch(/st-last-access-token-update=/);
+          expect(call.request.cookie).not.toMatch(/sRefreshToken=/);
+          if (setting.antiCsrf === "via-token" && call.path !== "/graphql")
+            expect(call.request["anti-csrf"]).toBe(signIn?.response["anti-csrf"]);
+        }
+        if (setting.antiCsrf === "via-token") {
+          // A new access token carries the same session's anti-CSRF token, in the same response as the front-token.
+          const graphqlRename = calls.find((e) => e.path === "/graphql" && e.response["front-token"]);
+          expect(graphqlRename?.response["anti-csrf"]).toBe(signIn?.response["anti-csrf"]);
+        }
+        if (setting.crossOrigin) {
+          const preflights = server.served.filter((s) => s.method === "OPTIONS");
+          expect(preflights.length).toBeGreaterThan(0);
+          expect(preflights.every((s) => s.status === 204)).toBe(true);
+        }
+      },
+    );
+
+    step(
+      "expiry",
+      "4. after expiry, five concurrent protected calls share exactly one refresh and all succeed",
+      async ({ page, context, server, user }) => {
+        ok(await page.call("signIn", user));
+        await server.advance((ACCESS_TOKEN_TTL + 1) * 1000);
+        const before = server.refreshes();
+        const results = await page.page.evaluate(() => {
+          const sk = (window as unknown as { sk: import("./sdk-client.js").PageApi }).sk;
+          return Promise.all([sk.whoami(), sk.whoami(), sk.whoamiAndHello(), sk.gql("{ me { userId } }"), sk.gql("{ me { userId } }")]);
+        });
+        expect(server.refreshes() - before).toBe(1);
+        const [a, b, [c, hello], d, e] = results;
+        for (const call of [a, b, c]) expect(ok(call!).userId).toBe(user);
+        expect(hello).toEqual({ ok: true, data: { signedIn: true } });
+        for (const call of [d, e]) expect(call).toEqual({ status: 200, body: { data: { me: { userId: user } } } });
+        // The SDK corrected its clock from the new token's iat: it sees the session as valid with no further refresh.
+        expect(Math.abs((await page.call("clockSkew")) - server.offset())).toBeLessThan(5000);
+        expect(await page.exists()).toBe(true);
+        expect(server.refreshes() - before).toBe(1);
+
+        // A garbled access token is "try refresh token" as well: one refresh, and the call succeeds.
+        const [access] = (await sessionCookies(context)).filter((c) => c.name === "sAccessToken");
+        await context.addCookies([{ ...access!, value: "not.a.jwt" }]);
+        expect(ok(await page.whoami()).userId).toBe(user);
+        expect(server.refreshes() - before).toBe(2);
+      },
+    );
+
+    step(
+      "payload",
+      "5. updateJWTPayload in a mutation: the SDK sees the new payload without a refresh",
+      async ({ page, wire, server, user }) => {
+        ok(await page.call("signIn", user, { plan: "free" }));
+        const before = server.refreshes();
+        ok(await page.call("setPayload", { plan: "pro" }));
+        expect(await page.payload()).toMatchObject({ plan: "pro", sub: user });
+        const changed = (await wire.settled()).find((e) => e.path === "/trpc/setPayload");
+        expect(decodeFrontToken(changed?.response["front-token"] ?? "").up).toMatchObject({ plan: "pro" });
+        if (setting.antiCsrf === "via-token") expect(changed?.response["anti-csrf"]).toBeTruthy();
+        expect(server.refreshes()).toBe(before);
+        expect(ok(await page.whoami()).payload).toEqual({ plan: "pro" });
+      },
+    );
+
+    step(
+      "revoke",
+      "6. revokeSession(handle) on the server: the next call is a 401 and the SDK's session ends",
+      async ({ page, wire, context, server, user }) => {
+        const { handle } = ok(await page.call("signIn", user));
+        expect(await server.sessions.revokeSession(handle)).toBe(true);
+        const before = server.refreshes();
+        expect(await page.whoami()).toMatchObject({ ok: false, status: 401, sessionCode: "UNAUTHORISED" });
+        expect(await page.exists()).toBe(false);
+        const refused = (await wire.settled()).find((e) => e.path === "/trpc/whoami");
+        expect(refused?.status).toBe(401);
+        expect(isClearing(refused!)).toBe(true);
+        expect(await sessionCookies(context)).toEqual([]);
+        // The revoked response cleared the session: the SDK does not even try to refresh.
+        expect(server.refreshes()).toBe(before);
+      },
+    );
+
+    step(
+      "signOut",
+      "7. signOut(): cookies gone, no session, a protected call is a 401 and nothing loops",
+      async ({ page, wire, context, server, user }) => {
+        ok(await page.call("signIn", user));
+        await page.signOut();
+        const out = (await wire.settled()).find((e) => e.path === "/auth/signout");
+        expect(out).toMatchObject({ method: "POST", status: 200 });
+        const answered = server.served.filter((s) => s.path === "/auth/signout").at(-1);
+        expect(answered && JSON.parse(answered.body)).toEqual({ status: "OK" });
+        expect(isClearing(out!)).toBe(true);
+        expect(await sessionCookies(context)).toEqual([]);
+        expect(await page.exists()).toBe(false);
+        await wire.clear();
+        const before = server.refreshes();
+        expect(await page.whoami()).toMatchObject({ ok: false, status: 401, sessionCode: "UNAUTHORISED" });
+        expect(await page.call("gql", "{ me { userId } }")).toMatchObject({ status: 401 });
+        expect(server.refreshes()).toBe(before);
+        expect((await wire.settled()).map((e) => `${e.method} ${e.path} ${e.status}`)).toEqual([
+          "GET /trpc/whoami 401",
+          "POST /graphql 401",
+        ]);
+
+        // Signing out from inside a procedure (revokeSession) clears the SDK's session the same way.
+        ok(await page.call("signIn", `${user}-again`));
+        expect(await page.call("signOutMutation")).toEqual({ ok: true, data: true });
+        expect(await page.exists()).toBe(false);
+        expect(await sessionCookies(context)).toEqual([]);
+        // And from inside a GraphQL resolver.
+        await page.call("gql", `mutation { signIn(userId: "${user}-gql") { userId } }`);
+        expect(await page.exists()).toBe(true);
+        expect(await page.call("gql", "mutation { signOut }")).toEqual({ status: 200, body: { data: { signOut: true } } });
+        expect(await page.exists()).toBe(false);
+        expect(await sessionCookies(context)).toEqual([]);
+      },
+    );
+
+    step(
+      "tabs",
+      "8. two tabs refreshing at the same moment: no theft, both keep working",
+      async ({ page, context, server, user, wire }) => {
+        const { handle } = ok(await page.call("signIn", user));
+        const other = await SdkPage.open(context, server.pageUrl, wire);
+        expect(await other.userId()).toBe(user);
+
+        await server.advance((ACCESS_TOKEN_TTL + 1) * 1000);
+        let before = server.refreshes();
+        const [one, two] = await Promise.all([page.whoami(), other.whoami()]);
+        expect([ok(one).handle, ok(two).handle]).toEqual([handle, handle]);
+        // The SDK's cross-tab lock lets one refresh through; the other tab reuses it.
+        expect(server.refreshes() - before).toBe(1);
+
+        // Without the lock: both tabs send the same refresh token at once. The grace window hands the
+        // loser the token the winner created, so the session survives.
+        before = server.refreshes();
+        const refresh = () =>
+          fetch(`${(window as unknown as { API: string }).API}/auth/session/refresh`, {
+            method: "POST",
+            headers: { rid: "session" },
+            credentials: "include",
+          }).then((r) => r.status);
+        const statuses = await Promise.all([page.page.evaluate(refresh), other.page.evaluate(refresh)]);
+        expect(statuses).toEqual([200, 200]);
+        expect(server.refreshes() - before).toBe(2);
+        expect(server.served.some((s) => s.body.includes("token theft"))).toBe(false);
+        await server.advance((ACCESS_TOKEN_TTL + 1) * 1000);
+        for (const tab of [page, other]) expect(ok(await tab.whoami()).handle).toBe(handle);
+        expect(await server.sessions.getSessionInformation(handle)).toBeDefined();
+      },
+    );
+
+    step(
+      "replay",
+      "9. a refresh token replayed from outside after rotation: theft detected, the browser's session ends",
+      async ({ page, context, server, user }) => {
+        const { handle } = ok(await page.call("signIn", user));
+        const stolen = (await sessionCookies(context)).find((c) => c.name === "sRefreshToken")!.value;
+        await server.advance((ACCESS_TOKEN_TTL + 1) * 1000);
+        expect(ok(await page.whoami()).handle).toBe(handle); // the browser refreshed: the stolen token is rotated away
+        expect((await sessionCookies(context)).find((c) => c.name === "sRefreshToken")?.value).not.toBe(stolen);
+
+        const replay = () =>
+          fetch(`${server.apiOrigin}/auth/session/refresh`, {
+            method: "POST",
+            headers: { cookie: `sRefreshToken=${stolen}`, rid: "session" },
+          });
+        // Inside the grace window it is taken for a second tab: no theft yet.
+        expect((await replay()).status).toBe(200);
+        expect(ok(await page.whoami()).handle).toBe(handle);
+
+        await server.advance((GRACE_SECONDS + 1) * 1000);
+        const theft = await replay();
+        expect(theft.status).toBe(401);
+        expect(await theft.json()).toEqual({ message: "token theft detected" });
+        expect(theft.headers.get("front-token")).toBe("remove");
+        expect(await server.sessions.getSessionInformation(handle)).toBeUndefined();
+        // The access token is still unexpired, but the session is revoked: the browser is out at once.
+        expect(await page.whoami()).toMatchObject({ ok: false, status: 401, sessionCode: "UNAUTHORISED" });
+        expect(await page.exists()).toBe(false);
+        expect(await sessionCookies(context)).toEqual([]);
+      },
+    );
+  });
+}

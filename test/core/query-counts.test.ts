@@ -15,7 +15,14 @@ describe.each(availableKinds)("query counts on %s", (kind) => {
 
   async function warmSessions(revocation: RevocationMode = "none") {
     const clock = testClock();
-    const sessions = createSessions({ store: drizzleStore(db.db), now: clock.now, revocation, antiCsrf: "via-token" });
+    const sessions = createSessions({
+      store: drizzleStore(db.db),
+      now: clock.now,
+      revocation,
+      antiCsrf: "via-token",
+      // Test files share one database: a channel of our own keeps their notices apart.
+      notifyChannel: `qc_${Math.random().toString(36).slice(2, 10)}`,
+    });
     // Key loading is cached per process and not counted after the first request.
     await sessions.createNewSession({ userId: "warm-up" }, new Headers());
     if (revocation === "notify") {

@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     seconds: { type: "string" },
     rounds: { type: "string" },
     warmup: { type: "string" },
+    slices: { type: "string" },
     connections: { type: "string", default: "10" },
     profile: { type: "boolean", default: false },
     write: { type: "boolean" },
@@ -39,7 +40,9 @@ if (args.help) {
   --quick               1 s rounds, 2 rounds, 200k memory calls (smoke run; also BENCH_QUICK=1)
   --only=a,b            suites: ${SUITES.join(", ")} (default: all)
   --kind=postgres,pglite  databases (default: both when DATABASE_URL is set, else pglite)
-  --seconds=N --rounds=N --warmup=N --connections=N   load shape (default 2 s, 5 rounds, 2 s, 10)
+  --seconds=N --rounds=N --warmup=N --slices=N --connections=N
+                        load shape: each side gets N seconds per round in N slices, sides taking
+                        turns; default 2 s, 5 rounds, 2 s warm-up, 4 slices, 10 connections
   --profile             CPU profiles of every server into bench/profiles/<date>/ (see bench/profile.ts)
   --json                the report as JSON on stdout (progress goes to stderr)
   --write / --no-write  update bench/RESULTS.md (default: on, off in quick mode or with --only)`);
@@ -59,6 +62,7 @@ const settings = {
   seconds: Number(args.seconds ?? (quick ? 1 : 2)),
   rounds: Number(args.rounds ?? (quick ? 2 : 5)),
   warmupSeconds: Number(args.warmup ?? (quick ? 1 : 2)),
+  slices: Number(args.slices ?? (quick ? 2 : 4)),
   connections: Number(args.connections),
   log,
 };
@@ -93,7 +97,15 @@ async function main(): Promise<void> {
   const report: Report = {
     date: new Date().toISOString(),
     machine: machine(),
-    settings: { seconds: settings.seconds, rounds: settings.rounds, warmupSeconds: settings.warmupSeconds, connections: settings.connections, quick, kinds },
+    settings: {
+      seconds: settings.seconds,
+      rounds: settings.rounds,
+      slices: settings.slices,
+      warmupSeconds: settings.warmupSeconds,
+      connections: settings.connections,
+      quick,
+      kinds,
+    },
     load: [],
     figures: [] as Figure[],
     memory: [] as MemoryFigure[],

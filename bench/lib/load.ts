@@ -115,6 +115,8 @@ export async function probe(side: Side, expect: (status: number, body: string) =
 
 export interface GroupSettings extends LoadSettings {
   rounds: number;
+  /** Turns per round: each side runs `seconds / slices` at a time. */
+  slices?: number;
   warmupSeconds: number;
   log: (line: string) => void;
 }
@@ -125,10 +127,30 @@ export async function runInterleaved(sides: Side[], settings: GroupSettings): Pr
   if (settings.warmupSeconds > 0) {
     for (const side of sides) await runSide(side, { ...settings, seconds: settings.warmupSeconds });
   }
+  // A round gives every side `seconds` in `slices` turns, the order reversing at every turn, so
+  // the sides of a group are measured close together in time, not tens of seconds apart.
+  const slices = Math.max(1, settings.slices ?? 1);
+  const sliceSeconds = settings.seconds / slices;
+  let turn = 0;
   for (let round = 0; round < settings.rounds; round++) {
-    const order = round % 2 === 0 ? sides : [...sides].reverse();
-    for (const side of order) {
-      const result = await runSide(side, settings);
+    const parts = new Map<string, RoundResult[]>(sides.map((s) => [s.name, []]));
+    for (let slice = 0; slice < slices; slice++, turn++) {
+      for (const side of turn % 2 === 0 ? sides : [...sides].reverse()) {
+        parts.get(side.name)?.push(await runSide(side, { ...settings, seconds: sliceSeconds }));
+      }
+    }
+    for (const side of sides) {
+      const list = parts.get(side.name) ?? [];
+      const requests = list.reduce((a, r) => a + r.requests, 0);
+      const seconds = list.reduce((a, r) => a + r.requests / r.rps, 0);
+      const cpuParts = list.filter((r) => r.cpuUs !== undefined);
+      const result: RoundResult = {
+        rps: requests / seconds,
+        requests,
+        p50: median(list.map((r) => r.p50)),
+        p99: Math.max(...list.map((r) => r.p99)),
+        ...(cpuParts.length > 0 ? { cpuUs: cpuParts.reduce((a, r) => a + (r.cpuUs ?? 0) * r.requests, 0) / requests } : {}),
+      };
       results.get(side.name)?.push(result);
       const cpu = result.cpuUs === undefined ? "" : `  server CPU ${result.cpuUs.toFixed(0)} µs/req`;
       settings.log(

@@ -33,7 +33,7 @@ export function machine(): Machine {
 export interface Report {
   date: string;
   machine: Machine;
-  settings: { seconds: number; rounds: number; warmupSeconds: number; connections: number; quick: boolean; kinds: string[] };
+  settings: { seconds: number; rounds: number; slices: number; warmupSeconds: number; connections: number; quick: boolean; kinds: string[] };
   /** 1-minute load average sampled before each group: how busy the machine was while measuring. */
   load: { group: string; load1: number }[];
   figures: Figure[];
@@ -89,7 +89,8 @@ export function markdown(report: Report): string {
     "",
     `Machine: ${m.nproc} cores (\`nproc\`), ${m.cpu}, ${m.memoryGB} GiB, Node ${m.node}. ` +
       `Load average (1 min) before the run ${fmt(m.loadBefore[0] ?? 0)}, after ${fmt(m.loadAfter?.[0] ?? 0)}; before each group: ${load}.`,
-    `Settings: ${report.settings.connections} connections, ${report.settings.rounds} interleaved rounds of ${report.settings.seconds} s per side ` +
+    `Settings: ${report.settings.connections} connections, ${report.settings.rounds} rounds of ${report.settings.seconds} s per side ` +
+      `in ${report.settings.slices} interleaved slices ` +
       `after a ${report.settings.warmupSeconds} s warm-up${report.settings.quick ? " (quick mode)" : ""}; databases: ${report.settings.kinds.join(", ")}; ` +
       `whole run ${Math.round(report.durationSeconds)} s.`,
     "",

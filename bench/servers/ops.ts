@@ -18,7 +18,17 @@ const sessions = createSessions({
   refreshGraceSeconds: 3600,
   onWarning: (m) => console.error(`[ops] ${m}`),
 });
+// The same on EdDSA keys, under /eddsa/auth: how much of a refresh is the RS256 signature.
+const eddsa = createSessions({
+  store: drizzleStore(bench.db),
+  cookies: { secure: false },
+  refreshGraceSeconds: 3600,
+  algorithm: "EdDSA",
+  basePath: "/eddsa/auth",
+  onWarning: (m) => console.error(`[ops eddsa] ${m}`),
+});
 const middleware = sessions.middleware();
+const eddsaMiddleware = eddsa.middleware();
 const DAY_MS = 24 * 3600 * 1000;
 let payloadCounter = 0;
 
@@ -34,8 +44,9 @@ type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 const routes: Record<string, Route> = {
   async "POST /setup/session"(req, res) {
-    const { userId } = JSON.parse(await readBody(req)) as { userId: string };
-    const session = await sessions.createNewSession({ userId, jwtPayload: { n: 0 }, sessionData: { cart: [1, 2, 3] } }, res);
+    const { userId, algorithm } = JSON.parse(await readBody(req)) as { userId: string; algorithm?: string };
+    const on = algorithm === "EdDSA" ? eddsa : sessions;
+    const session = await on.createNewSession({ userId, jwtPayload: { n: 0 }, sessionData: { cart: [1, 2, 3] } }, res);
     json(res, { handle: session.getHandle() });
   },
 
@@ -107,9 +118,11 @@ serve(
       return;
     }
     // Refresh, sign-out, JWKS: sessionkit's own Node middleware, as an app mounts it.
-    middleware(req, res, (error?: unknown) => (error ? fail(error) : json(res, { message: "not found" }, 404)));
+    const own = req.url?.startsWith("/eddsa/") ? eddsaMiddleware : middleware;
+    own(req, res, (error?: unknown) => (error ? fail(error) : json(res, { message: "not found" }, 404)));
   },
   async () => {
+    await eddsa.close();
     await sessions.close();
     await bench.close();
   },

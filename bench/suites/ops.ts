@@ -29,6 +29,13 @@ export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
     });
   }
   bareRows.push(...pool.splice(connections + 1));
+  // Refresh-token chains of sessions signed with EdDSA keys.
+  const eddsaChains: string[] = [];
+  for (let i = 0; i <= connections; i++) {
+    const { setCookies } = await postForCookies(`${url}/setup/session`, { userId: `ops-eddsa-${i}`, algorithm: "EdDSA" });
+    eddsaChains.push(setCookieValue(setCookies, "sRefreshToken") ?? "");
+  }
+  const chainOf = (i: number) => (i < 0 ? connections : i);
   const sessionOf = (i: number) => pool[i < 0 ? connections : i] as BenchSession;
   const bareRowOf = (i: number) => bareRows[i < 0 ? connections : i] as BenchSession;
   const bare = (name: string, method: "GET" | "POST", path: string): Side => ({
@@ -67,6 +74,19 @@ export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
       }),
     },
     bare("bare UPDATE … RETURNING", "POST", "/bare/rotate"),
+    {
+      name: "refresh, EdDSA keys",
+      method: "POST",
+      url: `${url}/eddsa/auth/session/refresh`,
+      headers: { rid: "session" },
+      perConnection: (i) => ({
+        setup: (request) => void (request.headers.cookie = `sRefreshToken=${eddsaChains[chainOf(i)]}`),
+        onResponse: (_status, headers) => {
+          const next = setCookieValue(headers["set-cookie"], "sRefreshToken");
+          if (next) eddsaChains[chainOf(i)] = next;
+        },
+      }),
+    },
     { name: "createNewSession", method: "POST", url: `${url}/ops/create` },
     { name: "bare INSERT", method: "POST", url: `${url}/bare/insert` },
     withAccess("getSessionData", "GET", "/ops/data"),
@@ -81,6 +101,7 @@ export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
   const results = await runInterleaved(sides, ctx.settings);
   return [
     figure("ops", ctx.kind, results, "refresh / bare UPDATE … RETURNING", "refresh", "bare UPDATE … RETURNING", { min: 0.8 }),
+    figure("ops", ctx.kind, results, "refresh on EdDSA keys / bare UPDATE … RETURNING", "refresh, EdDSA keys", "bare UPDATE … RETURNING"),
     figure("ops", ctx.kind, results, "createNewSession / bare INSERT", "createNewSession", "bare INSERT"),
     figure("ops", ctx.kind, results, "getSessionData / bare SELECT", "getSessionData", "bare SELECT"),
     figure("ops", ctx.kind, results, "updateJWTPayload / bare UPDATE", "updateJWTPayload", "bare UPDATE"),

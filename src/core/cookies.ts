@@ -28,6 +28,7 @@ export function readCookie(header: string | null | undefined, name: string): str
   return undefined;
 }
 
+/** The `SameSite` attribute of the session cookies (`"none"` forces `Secure`). */
 export type SameSite = "lax" | "strict" | "none";
 
 export interface CookieAttributes {

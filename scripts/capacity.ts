@@ -1,7 +1,7 @@
 // `npx tsx scripts/capacity.ts`: what one Postgres sustains. Worker processes (one per core by
 // default) each run their share of N concurrent clients against DATABASE_URL, through the public
 // API: sign-ins (`createNewSession`), refreshes (`refreshSession`, one UPDATE … RETURNING each),
-// verifications (`getSession`, no query), and the refresh statement alone (`refresh-sql`: the
+// verifications (`getSession`: no query; `verify-checked` with revocation "check-database": one), and the refresh statement alone (`refresh-sql`: the
 // store's UPDATE … RETURNING without the tokens' crypto, the database side of a refresh). Prints operations per second, latency and, when the
 // server is local, the Postgres CPU time per operation (read from /proc for the workers' backends).
 // Options: --seconds 10 --clients 32 --workers <cores> --only sign-in,refresh,verify
@@ -16,7 +16,7 @@ import postgres from "postgres";
 import { type SigningAlgorithm, createSessions } from "../src/index.js";
 import { drizzleStore, migrate } from "../src/storage/index.js";
 
-const PHASES = ["sign-in", "refresh", "refresh-sql", "verify"] as const;
+const PHASES = ["sign-in", "refresh", "refresh-sql", "verify", "verify-checked"] as const;
 type Phase = (typeof PHASES)[number];
 interface WorkerResult {
   ops: number;
@@ -59,7 +59,8 @@ async function runWorker(phase: Phase, schema: string, clients: number): Promise
   const counter = { count: 0 };
   const { sql, db } = openDb(schema, clients, `${APP}-${phase}`, counter);
   const store = drizzleStore(db);
-  const sessions = createSessions({ store, cookies: { secure: false }, tokenCacheSize: 0, algorithm });
+  const revocation = phase === "verify-checked" ? "check-database" : "none";
+  const sessions = createSessions({ store, cookies: { secure: false }, tokenCacheSize: 0, algorithm, revocation });
   const cookieOf = (headers: Headers, name: string) =>
     headers
       .getSetCookie()
@@ -103,6 +104,7 @@ async function runWorker(phase: Phase, schema: string, clients: number): Promise
       client.sql = { handle, hash: nextHash, generation: generation + 1 };
     },
     verify: (client) => sessions.getSession(new Request("http://localhost/", { headers: { cookie: client.access } }), new Headers()),
+    "verify-checked": (client) => operations.verify(client, 0),
   };
 
   await new Promise<void>((resolve) => {
@@ -228,12 +230,12 @@ async function main(): Promise<void> {
       `sessionkit capacity: node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "cpu"}, Postgres ${version?.v} (synchronous_commit ${version?.sync}), ` +
         `${algorithm}, ${args.workers} worker processes, ${args.clients} clients, ${args.seconds} s per phase, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
     );
-    console.log("phase        ops/s   p50 ms  p99 ms  queries/op  app CPU ms/op  Postgres CPU ms/op  errors");
+    console.log("phase           ops/s   p50 ms  p99 ms  queries/op  app CPU ms/op  Postgres CPU ms/op  errors");
     for (const phase of String(args.only).split(",") as Phase[]) {
       if (!PHASES.includes(phase)) throw new Error(`unknown phase ${phase}`);
       const r = await runPhase(phase, schema, admin);
       console.log(
-        `${r.phase.padEnd(11)} ${r.perSecond.toFixed(0).padStart(6)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}  ` +
+        `${r.phase.padEnd(14)} ${r.perSecond.toFixed(0).padStart(6)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}  ` +
           `${r.queriesPerOp.toFixed(2).padStart(10)}  ${r.appCpuMsPerOp.toFixed(3).padStart(13)}  ${(r.pgCpuMsPerOp === undefined ? "n/a" : r.pgCpuMsPerOp.toFixed(3)).padStart(18)}  ${r.errors}`,
       );
     }

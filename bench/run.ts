@@ -42,7 +42,7 @@ if (args.help) {
   --kind=postgres,pglite  databases (default: both when DATABASE_URL is set, else pglite)
   --seconds=N --rounds=N --warmup=N --slices=N --connections=N
                         load shape: each side gets N seconds per round in N slices, sides taking
-                        turns; default 2 s, 5 rounds, 2 s warm-up, 4 slices, 10 connections
+                        turns; default 2 s, 5 rounds, 1 s warm-up, 2 slices, 10 connections
   --profile             CPU profiles of every server into bench/profiles/<date>/ (see bench/profile.ts)
   --json                the report as JSON on stdout (progress goes to stderr)
   --write / --no-write  update bench/RESULTS.md (default: on, off in quick mode or with --only)`);
@@ -61,8 +61,9 @@ if (!databaseUrl) log("DATABASE_URL is not set: every figure runs on PGlite (set
 const settings = {
   seconds: Number(args.seconds ?? (quick ? 1 : 2)),
   rounds: Number(args.rounds ?? (quick ? 2 : 5)),
-  warmupSeconds: Number(args.warmup ?? (quick ? 1 : 2)),
-  slices: Number(args.slices ?? (quick ? 2 : 4)),
+  warmupSeconds: Number(args.warmup ?? 1),
+  // autocannon runs at least about a second however short it is asked to run: keep slices >= 1 s.
+  slices: Number(args.slices ?? (quick ? 1 : 2)),
   connections: Number(args.connections),
   log,
 };

@@ -180,7 +180,7 @@ describeInChromium("the example page in Chromium", () => {
     await ui.page.reload();
     await ui.waitView("signed-out");
     expect(await ui.text("status")).toBe("You are signed out.");
-  });
+  }, 60_000);
 
   it("`npm start` (examples/trpc/server.ts on PGlite in a temp dir) serves a page a person can use", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "sessionkit-example-"));

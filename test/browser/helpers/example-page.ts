@@ -23,13 +23,13 @@ export class ExamplePage {
     return this.page.locator(`#${id}`).isVisible();
   }
 
-  /** Waits until the element shows `expected` (5 s), then returns its whole text. */
+  /** Waits until the element shows `expected` (10 s), then returns its whole text. */
   async waitText(id: string, expected: string): Promise<string> {
     try {
       await this.page.waitForFunction(
         ([i, t]) => (document.getElementById(i as string)?.textContent ?? "").includes(t as string),
         [id, expected] as const,
-        { timeout: 5000 },
+        { timeout: 10_000 },
       );
     } catch {
       throw new Error(
@@ -41,7 +41,7 @@ export class ExamplePage {
 
   /** Waits for the signed-in or the signed-out view. */
   async waitView(view: "signed-in" | "signed-out"): Promise<void> {
-    await this.page.locator(`#${view}`).waitFor({ state: "visible", timeout: 5000 });
+    await this.page.locator(`#${view}`).waitFor({ state: "visible", timeout: 10_000 });
   }
 
   async fill(values: Record<string, string>): Promise<void> {

@@ -276,6 +276,20 @@ export function sdkSteps(setting: Omit<SdkServerOptions, "db">, steps: readonly 
         expect(await page.call("signOutMutation")).toEqual({ ok: true, data: true });
         expect(await page.exists()).toBe(false);
         expect(await sessionCookies(context)).toEqual([]);
+        // With an expired access token, sign-out answers 401 "try refresh token": the SDK refreshes and signs out.
+        const { handle } = ok(await page.call("signIn", `${user}-expired`));
+        await server.advance((ACCESS_TOKEN_TTL + 1) * 1000);
+        const from = server.served.length;
+        await page.signOut();
+        const calls = server.served.slice(from).filter((s) => s.method !== "OPTIONS");
+        expect(calls.map((s) => `${s.method} ${s.path} ${s.status} ${s.body}`)).toEqual([
+          'POST /auth/signout 401 {"message":"try refresh token"}',
+          "POST /auth/session/refresh 200 {}",
+          'POST /auth/signout 200 {"status":"OK"}',
+        ]);
+        expect(await server.sessions.getSessionInformation(handle)).toBeUndefined();
+        expect(await page.exists()).toBe(false);
+
         // And from inside a GraphQL resolver.
         await page.call("gql", `mutation { signIn(userId: "${user}-gql") { userId } }`);
         expect(await page.exists()).toBe(true);
@@ -289,6 +303,7 @@ export function sdkSteps(setting: Omit<SdkServerOptions, "db">, steps: readonly 
       "tabs",
       "8. two tabs refreshing at the same moment: no theft, both keep working",
       async ({ page, context, server, user, wire }) => {
+        const start = server.served.length;
         const { handle } = ok(await page.call("signIn", user));
         const other = await SdkPage.open(context, server.pageUrl, wire);
         expect(await other.userId()).toBe(user);
@@ -297,8 +312,11 @@ export function sdkSteps(setting: Omit<SdkServerOptions, "db">, steps: readonly 
         let before = server.refreshes();
         const [one, two] = await Promise.all([page.whoami(), other.whoami()]);
         expect([ok(one).handle, ok(two).handle]).toEqual([handle, handle]);
-        // The SDK's cross-tab lock lets one refresh through; the other tab reuses it.
-        expect(server.refreshes() - before).toBe(1);
+        // The SDK's cross-tab lock (browser-tabs-lock, on localStorage) usually lets one refresh
+        // through and the other tab reuses it; tabs in two renderer processes can both get it,
+        // and then the grace window keeps the session (seen now and then on 2 cores).
+        expect(server.refreshes() - before).toBeGreaterThanOrEqual(1);
+        expect(server.refreshes() - before).toBeLessThanOrEqual(2);
 
         // Without the lock: both tabs send the same refresh token at once. The grace window hands the
         // loser the token the winner created, so the session survives.
@@ -312,7 +330,7 @@ export function sdkSteps(setting: Omit<SdkServerOptions, "db">, steps: readonly 
         const statuses = await Promise.all([page.page.evaluate(refresh), other.page.evaluate(refresh)]);
         expect(statuses).toEqual([200, 200]);
         expect(server.refreshes() - before).toBe(2);
-        expect(server.served.some((s) => s.body.includes("token theft"))).toBe(false);
+        expect(server.served.slice(start).filter((s) => s.body.includes("token theft"))).toEqual([]);
         await server.advance((ACCESS_TOKEN_TTL + 1) * 1000);
         for (const tab of [page, other]) expect(ok(await tab.whoami()).handle).toBe(handle);
         expect(await server.sessions.getSessionInformation(handle)).toBeDefined();

@@ -25,6 +25,8 @@ export function describeInChromium(name: string, body: () => void): void {
       });
     });
   } else {
+    // The reporter does not print the names of skipped suites: say it on stderr too.
+    console.warn(`skipping "${name}": ${INSTALL_HINT}`);
     describe.skip(`${name} [skipped: ${INSTALL_HINT}]`, body);
   }
 }

@@ -81,7 +81,7 @@ describe("the installed package", () => {
   it("opens only its documented entry points", async () => {
     const probe = `
       const out = {};
-      for (const name of ["sessionkit", "sessionkit/drizzle", "sessionkit/trpc", "sessionkit/trpc/client", "sessionkit/dist/core/engine.js", "sessionkit/src/index.ts"]) {
+      for (const name of ["sessionkit", "sessionkit/drizzle", "sessionkit/trpc", "sessionkit/trpc/client", "sessionkit/graphql", "sessionkit/dist/core/engine.js", "sessionkit/src/index.ts"]) {
         try { out[name] = Object.keys(await import(name)).sort(); } catch (e) { out[name] = e.code; }
       }
       console.log(JSON.stringify(out));`;
@@ -91,6 +91,8 @@ describe("the installed package", () => {
     expect(opened["sessionkit/drizzle"]).toContain("drizzleStore");
     expect(opened["sessionkit/trpc"]).toContain("requireSession");
     expect(opened["sessionkit/trpc/client"]).toEqual(["sessionRefreshLink"]);
+    // The GraphQL entry needs its peers, which a tRPC-only project does not have.
+    expect(opened["sessionkit/graphql"]).toBe("ERR_MODULE_NOT_FOUND");
     expect(opened["sessionkit/dist/core/engine.js"]).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED");
     expect(opened["sessionkit/src/index.ts"]).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED");
   });

@@ -188,9 +188,10 @@ export function sdkSteps(setting: Omit<SdkServerOptions, "db">, steps: readonly 
     step(
       "expiry",
       "4. after expiry, five concurrent protected calls share exactly one refresh and all succeed",
-      async ({ page, context, server, user }) => {
+      async ({ page, context, server, user, wire }) => {
         ok(await page.call("signIn", user));
         await server.advance((ACCESS_TOKEN_TTL + 1) * 1000);
+        await wire.clear();
         const before = server.refreshes();
         const results = await page.page.evaluate(() => {
           const sk = (window as unknown as { sk: import("./sdk-client.js").PageApi }).sk;
@@ -201,6 +202,22 @@ export function sdkSteps(setting: Omit<SdkServerOptions, "db">, steps: readonly 
         for (const call of [a, b, c]) expect(ok(call!).userId).toBe(user);
         expect(hello).toEqual({ ok: true, data: { signedIn: true } });
         for (const call of [d, e]) expect(call).toEqual({ status: 200, body: { data: { me: { userId: user } } } });
+        // Each call was refused once with 401 "try refresh token", cookies kept; the refresh carried
+        // rid "session" (and the anti-csrf token in via-token) and answered new cookies and a front-token.
+        const exchanges = await wire.settled();
+        const refused = exchanges.filter((x) => x.status === 401);
+        expect(refused).toHaveLength(5);
+        for (const x of refused) expect(x.setCookies).toEqual([]);
+        const tryRefresh = server.served.filter((s) => s.status === 401).slice(-5);
+        expect(tryRefresh.filter((s) => s.path.startsWith("/trpc/")).every((s) => s.body.includes("TRY_REFRESH_TOKEN"))).toBe(true);
+        const refresh = exchanges.find((x) => x.path === "/auth/session/refresh");
+        expect(refresh).toMatchObject({ method: "POST", status: 200, request: { rid: "session", "st-auth-mode": "cookie" } });
+        expect(refresh?.setCookies.map((l) => l.split("=")[0]).sort()).toEqual(["sAccessToken", "sRefreshToken"]);
+        expect(decodeFrontToken(refresh?.response["front-token"] ?? "").uid).toBe(user);
+        if (setting.antiCsrf === "via-token") {
+          expect(refresh?.request["anti-csrf"]).toBeTruthy();
+          expect(refresh?.response["anti-csrf"]).toBe(refresh?.request["anti-csrf"]);
+        }
         // The SDK corrected its clock from the new token's iat: it sees the session as valid with no further refresh.
         expect(Math.abs((await page.call("clockSkew")) - server.offset())).toBeLessThan(5000);
         expect(await page.exists()).toBe(true);
@@ -255,7 +272,7 @@ export function sdkSteps(setting: Omit<SdkServerOptions, "db">, steps: readonly 
         ok(await page.call("signIn", user));
         await page.signOut();
         const out = (await wire.settled()).find((e) => e.path === "/auth/signout");
-        expect(out).toMatchObject({ method: "POST", status: 200 });
+        expect(out).toMatchObject({ method: "POST", status: 200, request: { rid: "session" } });
         const answered = server.served.filter((s) => s.path === "/auth/signout").at(-1);
         expect(answered && JSON.parse(answered.body)).toEqual({ status: "OK" });
         expect(isClearing(out!)).toBe(true);

@@ -75,15 +75,31 @@ async function runWorker(phase: Phase, schema: string, clients: number): Promise
       const handle = `capacity-sql-${process.pid}-${i}`;
       const created = new Date();
       const hash = randomHash();
-      await store.createSession({ handle, userId: handle, jwtPayload: {}, sessionData: {}, refreshHash: hash, createdAt: created, expiresAt: new Date(Date.now() + 86_400_000) });
-      return { refresh: cookieOf(headers, "sRefreshToken"), access: cookieOf(headers, "sAccessToken"), sql: { handle, hash, generation: 0 } };
+      await store.createSession({
+        handle,
+        userId: handle,
+        jwtPayload: {},
+        sessionData: {},
+        refreshHash: hash,
+        createdAt: created,
+        expiresAt: new Date(Date.now() + 86_400_000),
+      });
+      return {
+        refresh: cookieOf(headers, "sRefreshToken"),
+        access: cookieOf(headers, "sAccessToken"),
+        sql: { handle, hash, generation: 0 },
+      };
     }),
   );
   const operations: Record<Phase, (client: (typeof starts)[number], i: number) => Promise<unknown>> = {
-    "sign-in": (_, i) => sessions.createNewSession({ userId: `capacity-${process.pid}-${i}`, jwtPayload: { role: "member" } }, new Headers()),
+    "sign-in": (_, i) =>
+      sessions.createNewSession({ userId: `capacity-${process.pid}-${i}`, jwtPayload: { role: "member" } }, new Headers()),
     async refresh(client) {
       const headers = new Headers();
-      const request = new Request("http://localhost/auth/session/refresh", { method: "POST", headers: { cookie: client.refresh, rid: "session" } });
+      const request = new Request("http://localhost/auth/session/refresh", {
+        method: "POST",
+        headers: { cookie: client.refresh, rid: "session" },
+      });
       await sessions.refreshSession(request, headers);
       client.refresh = cookieOf(headers, "sRefreshToken");
     },
@@ -170,10 +186,14 @@ async function runPhase(phase: Phase, schema: string, admin: postgres.Sql) {
   const clients = Number(args.clients);
   const children = Array.from({ length: workers }, (_, i) => {
     const share = Math.floor(clients / workers) + (i < clients % workers ? 1 : 0);
-    return fork(fileURLToPath(import.meta.url), ["--worker", phase, "--schema", schema, "--clients", String(share), "--seconds", String(args.seconds)], {
-      execArgv: ["--import", "tsx"],
-      env: process.env,
-    });
+    return fork(
+      fileURLToPath(import.meta.url),
+      ["--worker", phase, "--schema", schema, "--clients", String(share), "--seconds", String(args.seconds)],
+      {
+        execArgv: ["--import", "tsx"],
+        env: process.env,
+      },
+    );
   });
   const next = (child: (typeof children)[number]) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -190,7 +210,9 @@ async function runPhase(phase: Phase, schema: string, admin: postgres.Sql) {
   const elapsed = (performance.now() - started) / 1000;
   const cpuAfter = cpuSeconds(pids);
   for (const child of children) child.send("bye");
-  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(null)))));
+  await Promise.all(
+    children.map((child) => new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(null)))),
+  );
 
   const ops = done.reduce((sum, r) => sum + r.ops, 0);
   const latencies = done.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
@@ -228,7 +250,10 @@ async function main(): Promise<void> {
     const cpu = os.cpus();
     console.log(
       `sessionkit capacity: node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? "cpu"}, Postgres ${version?.v} (synchronous_commit ${version?.sync}), ` +
-        `${algorithm}, ${args.workers} worker processes, ${args.clients} clients, ${args.seconds} s per phase, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
+        `${algorithm}, ${args.workers} worker processes, ${args.clients} clients, ${args.seconds} s per phase, load ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(" ")}`,
     );
     console.log("phase           ops/s   p50 ms  p99 ms  queries/op  app CPU ms/op  Postgres CPU ms/op  errors");
     for (const phase of String(args.only).split(",") as Phase[]) {
@@ -239,7 +264,12 @@ async function main(): Promise<void> {
           `${r.queriesPerOp.toFixed(2).padStart(10)}  ${r.appCpuMsPerOp.toFixed(3).padStart(13)}  ${(r.pgCpuMsPerOp === undefined ? "n/a" : r.pgCpuMsPerOp.toFixed(3)).padStart(18)}  ${r.errors}`,
       );
     }
-    console.log(`load after: ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+    console.log(
+      `load after: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")}`,
+    );
   } finally {
     await admin.unsafe(`DROP SCHEMA ${schema} CASCADE`);
     await admin.end({ timeout: 1 });

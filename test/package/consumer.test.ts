@@ -71,8 +71,10 @@ beforeAll(async () => {
 
 describe("the installed package", () => {
   it("installs no GraphQL package for a tRPC user and no tRPC package for a GraphQL user", () => {
-    for (const name of ["sessionkit", "jose", "@trpc/server", "@trpc/client", "drizzle-orm"]) expect(trpcProject.has(name), name).toBe(true);
-    for (const name of ["graphql", "graphql-yoga", "@graphql-tools/utils", "@envelop/core"]) expect(trpcProject.has(name), name).toBe(false);
+    for (const name of ["sessionkit", "jose", "@trpc/server", "@trpc/client", "drizzle-orm"])
+      expect(trpcProject.has(name), name).toBe(true);
+    for (const name of ["graphql", "graphql-yoga", "@graphql-tools/utils", "@envelop/core"])
+      expect(trpcProject.has(name), name).toBe(false);
     for (const name of ["sessionkit", "graphql", "graphql-yoga", "drizzle-orm"]) expect(graphqlProject.has(name), name).toBe(true);
     expect(graphqlProject.has("@trpc/server"), "@trpc/server").toBe(false);
     expect(graphqlProject.has("@trpc/client"), "@trpc/client").toBe(false);
@@ -106,7 +108,12 @@ describe("a tRPC-only project", () => {
   afterAll(() => served?.close());
 
   const call = (path: string, body?: unknown) =>
-    served.send(`/trpc/${path}`, body === undefined ? {} : { method: "POST", headers: { rid: "anti-csrf", "content-type": "application/json" }, body: JSON.stringify(body) });
+    served.send(
+      `/trpc/${path}`,
+      body === undefined
+        ? {}
+        : { method: "POST", headers: { rid: "anti-csrf", "content-type": "application/json" }, body: JSON.stringify(body) },
+    );
 
   it("signs in, answers a protected call, refreshes and signs out over HTTP", async () => {
     const anonymous = await call("me");

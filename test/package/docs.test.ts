@@ -16,7 +16,9 @@ const NOT_MODULES: Record<string, string> = {
   "docs/postgres.md#2": "re-exports the reader's own schema file (`./your-tables`)",
 };
 
-const MARKDOWN = ["README.md", "CHANGELOG.md", ...readdirSync(join(repoRoot, "docs")).map((f) => `docs/${f}`)].filter((f) => f.endsWith(".md"));
+const MARKDOWN = ["README.md", "CHANGELOG.md", ...readdirSync(join(repoRoot, "docs")).map((f) => `docs/${f}`)].filter((f) =>
+  f.endsWith(".md"),
+);
 
 /** GitHub's anchor for a heading. */
 function slug(heading: string): string {

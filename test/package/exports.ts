@@ -25,12 +25,16 @@ export interface PublicExport {
 }
 
 export function publicExports(): Record<string, PublicExport[]> {
-  const config = ts.getParsedCommandLineOfConfigFile(join(repoRoot, "tsconfig.json"), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(repoRoot, "tsconfig.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      },
     },
-  });
+  );
   if (!config) throw new Error("tsconfig.json does not parse");
   const files = Object.values(ENTRY_POINTS).map((file) => join(repoRoot, file));
   const program = ts.createProgram(files, { ...config.options, noEmit: true });

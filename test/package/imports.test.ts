@@ -88,7 +88,11 @@ describe("the import graph", () => {
       peerDependencies: Record<string, string>;
     };
     const declared = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]);
-    const packageName = (s: string) => s.split("/").slice(0, s.startsWith("@") ? 2 : 1).join("/");
+    const packageName = (s: string) =>
+      s
+        .split("/")
+        .slice(0, s.startsWith("@") ? 2 : 1)
+        .join("/");
     const undeclared = sourceFiles(SRC).flatMap((file) =>
       importsOf(file)
         .filter((s) => !s.startsWith(".") && !declared.has(packageName(s)))

@@ -71,7 +71,8 @@ export function consumerLock(repoRoot: string, projectDir: string, tarball: stri
   for (const name of Object.keys(dependencies)) {
     const path = `node_modules/${name}`;
     const entry = lock.packages[path];
-    if (!entry || entry.version !== dependencies[name]) throw new Error(`${name}@${dependencies[name]} is not at the top of package-lock.json`);
+    if (!entry || entry.version !== dependencies[name])
+      throw new Error(`${name}@${dependencies[name]} is not at the top of package-lock.json`);
     queue.push([path, entry]);
   }
   for (let next = queue.shift(); next; next = queue.shift()) {

@@ -6,13 +6,7 @@ import { TRPCError, initTRPC } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { createSessions, isSessionError } from "sessionkit";
 import { drizzleStore, migrate } from "sessionkit/drizzle";
-import {
-  type SessionContext,
-  createSessionContext,
-  requireSession,
-  sessionErrorFormatter,
-  sessionResponseMeta,
-} from "sessionkit/trpc";
+import { type SessionContext, createSessionContext, requireSession, sessionErrorFormatter, sessionResponseMeta } from "sessionkit/trpc";
 import { openDatabase } from "./db.js";
 
 const database = await openDatabase();

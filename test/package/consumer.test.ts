@@ -68,6 +68,9 @@ let graphqlProject: Project;
 beforeAll(async () => {
   [trpcProject, graphqlProject] = await Promise.all([consumerProject("trpc"), consumerProject("graphql")]);
 }, SETUP_TIMEOUT);
+afterAll(async () => {
+  await Promise.all([trpcProject?.dispose(), graphqlProject?.dispose()]);
+});
 
 describe("the installed package", () => {
   it("installs no GraphQL package for a tRPC user and no tRPC package for a GraphQL user", () => {

@@ -5,7 +5,18 @@
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -35,6 +46,8 @@ export interface Project {
   startServer(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
   /** True when `node_modules/<name>` exists in the project. */
   has(name: string): boolean;
+  /** Stops the servers still running and removes this run's folder (the installed cache stays). */
+  dispose(): Promise<void>;
 }
 
 async function install(dir: string, tarball: string, dependencies: Record<string, string>): Promise<void> {
@@ -90,16 +103,18 @@ export async function consumerProject(framework: Framework): Promise<Project> {
   await install(dir, tarball, dependencies);
   writeFileSync(join(dir, ".used"), String(Date.now()));
 
-  // Sources are copied fresh every run: only node_modules is cached.
-  rmSync(join(dir, "src"), { recursive: true, force: true });
-  rmSync(join(dir, "dist"), { recursive: true, force: true });
-  mkdirSync(join(dir, "src"));
+  // Each run works in a folder of its own (other runs may be using the cache at the same time):
+  // fresh sources and build, the cached node_modules linked in.
+  const work = `${dir}-run-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  mkdirSync(join(work, "src"), { recursive: true });
+  symlinkSync(join(dir, "node_modules"), join(work, "node_modules"), "dir");
+  cpSync(join(dir, "package.json"), join(work, "package.json"));
   for (const file of readdirSync(FIXTURES)) {
-    if (file === "db.ts" || file.startsWith(`${framework}-`)) cpSync(join(FIXTURES, file), join(dir, "src", file));
+    if (file === "db.ts" || file.startsWith(`${framework}-`)) cpSync(join(FIXTURES, file), join(work, "src", file));
   }
   const tsconfig = JSON.parse(readFileSync(join(FIXTURES, "tsconfig.json"), "utf8")) as { include: string[] };
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ ...tsconfig, include: ["src"] }, null, 2));
-  await run(process.execPath, [join(dir, "node_modules/typescript/bin/tsc"), "-p", dir], { cwd: dir }).catch(
+  writeFileSync(join(work, "tsconfig.json"), JSON.stringify({ ...tsconfig, include: ["src"] }, null, 2));
+  await run(process.execPath, [join(work, "node_modules/typescript/bin/tsc"), "-p", work], { cwd: work }).catch(
     (error: { stdout?: string; stderr?: string }) => {
       throw new Error(`the ${framework} consumer does not compile against the packed types:\n${error.stdout}${error.stderr}`);
     },
@@ -107,18 +122,22 @@ export async function consumerProject(framework: Framework): Promise<Project> {
 
   const children = new Set<ChildProcess>();
   return {
-    dir,
-    has: (name) => existsSync(join(dir, "node_modules", name)),
+    dir: work,
+    has: (name) => existsSync(join(work, "node_modules", name)),
+    async dispose() {
+      for (const child of children) child.kill("SIGKILL");
+      rmSync(work, { recursive: true, force: true });
+    },
     async runScript(file, args, env = {}) {
-      const { stdout } = await run(process.execPath, [join(dir, "dist", `${file}.js`), ...args], {
-        cwd: dir,
+      const { stdout } = await run(process.execPath, [join(work, "dist", `${file}.js`), ...args], {
+        cwd: work,
         env: { ...process.env, ...env },
       });
       return JSON.parse(stdout.trim().split("\n").at(-1) ?? "null");
     },
     startServer(env) {
-      const child = spawn(process.execPath, [join(dir, "dist", `${framework}-server.js`)], {
-        cwd: dir,
+      const child = spawn(process.execPath, [join(work, "dist", `${framework}-server.js`)], {
+        cwd: work,
         env: { ...process.env, ...env },
         stdio: ["ignore", "pipe", "pipe"],
       });

@@ -2,16 +2,16 @@
 // 0.16): plain fetch to /graphql, the SDK refreshes on the 401 of an expired token and
 // retries, reads front-token, and sees the sign-out.
 
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { type Browser, type Page, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { type App, createApp } from "../../examples/graphql/app.js";
+import { describeInChromium, launchChromium } from "../browser/helpers/chromium.js";
 import { type TestDb, createTestDb } from "../helpers/db.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const BUNDLES = join("node_modules", "supertokens-web-js", "bundle");
 const bundle = (prefix: string) => readdirSync(BUNDLES).find((f) => f.startsWith(`${prefix}.`) && f.endsWith(".js"));
 
@@ -25,7 +25,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sdk</title>
   };
 </script>`;
 
-describe.skipIf(!existsSync(CHROMIUM))(`SuperTokens SDK in Chromium (needs ${CHROMIUM}; apt-get install chromium)`, () => {
+describeInChromium("SuperTokens SDK in Chromium against the GraphQL example", () => {
   let db: TestDb;
   let app: App;
   let server: Server;
@@ -61,10 +61,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`SuperTokens SDK in Chromium (needs ${CHR
       }
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
   }, 120_000);

@@ -31,6 +31,7 @@ const router = t.router({
   hello: t.procedure.query(() => ({ hello: "world" })),
   me: t.procedure.use(requireSession()).query(({ ctx }) => ({ userId: ctx.session.getUserId() })),
   bare: t.procedure.use(({ next }) => next()).query(() => ({ userId: "overhead" })),
+  spread: t.procedure.use(({ ctx, next }) => next({ ctx: { session: ctx.session } })).query(() => ({ userId: "overhead" })),
 });
 const createContext = createSessionContext(sessions);
 const trpc = (path: string, extra: Record<string, string> = {}) => () =>
@@ -66,6 +67,7 @@ const sides: [string, () => Response | Promise<Response>][] = [
   ["tRPC public, cookie sent", trpc("hello", { cookie })],
   ["tRPC protected", trpc("me", { cookie })],
   ["tRPC pass-through middleware, cookie sent", trpc("bare", { cookie })],
+  ["tRPC middleware passing { ctx }, cookie sent", trpc("spread", { cookie })],
   ["Yoga public (no cookie)", gql("{ hello }")],
   ["Yoga @auth", gql("{ me }", { cookie })],
 ];

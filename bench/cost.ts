@@ -4,12 +4,9 @@
 // Usage: [DATABASE_URL=…] npx tsx bench/cost.ts [--n=2000] [--algorithm=RS256]
 
 import { parseArgs } from "node:util";
-import { drizzle } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
 import { engineOf } from "../src/core/internal.js";
 import { type SigningAlgorithm, createSessions } from "../src/index.js";
 import { drizzleStore } from "../src/storage/index.js";
-import type { AnyPgDatabase } from "../src/storage/index.js";
 import { createBenchSchema } from "./lib/database.js";
 import { openDb } from "./servers/common.js";
 

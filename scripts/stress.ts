@@ -24,7 +24,9 @@ const n = (name: keyof typeof values) => Number(values[name]);
 const escaped: unknown[] = [];
 process.on("unhandledRejection", (reason) => escaped.push(reason));
 
-console.log(`sessionkit stress on ${mainKind}: node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${new Date().toISOString()}`);
+console.log(
+  `sessionkit stress on ${mainKind}: node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${new Date().toISOString()}`,
+);
 const db = await createTestDb(mainKind);
 // A bulk start of 10,000 sessions queues on a 4-connection pool: give the queue time, the
 // figure of interest is correctness, not latency.
@@ -42,7 +44,11 @@ if (modify.lostUpdates !== 0 || modify.failures !== 0 || modify.finalCount !== m
 const create = await concurrentCreates(target, n("creates"));
 console.log(`create: ${JSON.stringify(create)}`);
 const all = create.requested;
-if ([create.created, create.distinctHandles, create.distinctAccessTokens, create.distinctRefreshTokens, create.verified, create.stored].some((x) => x !== all)) {
+if (
+  [create.created, create.distinctHandles, create.distinctAccessTokens, create.distinctRefreshTokens, create.verified, create.stored].some(
+    (x) => x !== all,
+  )
+) {
   broken.push("creates");
 }
 
@@ -55,5 +61,7 @@ if (soaked.failures > 0 || heapGrowth > soaked.heapStartMb * 0.1 + 10) broken.pu
 
 await target.close();
 await db.close();
-console.log(`summary: ${broken.length === 0 ? "all promises kept" : `BROKEN: ${broken.join(", ")}`}; ${escaped.length} unhandled rejections`);
+console.log(
+  `summary: ${broken.length === 0 ? "all promises kept" : `BROKEN: ${broken.join(", ")}`}; ${escaped.length} unhandled rejections`,
+);
 process.exit(broken.length > 0 || escaped.length > 0 ? 1 : 0);

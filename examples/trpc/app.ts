@@ -42,7 +42,9 @@ function deviceOf(req: SessionRequest): string {
   const raw = typeof headers.get === "function" ? headers.get("user-agent") : headers["user-agent"];
   const ua = typeof raw === "string" ? raw.slice(0, 500) : "";
   const browser = BROWSERS.map(([pattern, name]) => [pattern.exec(ua), name] as const).find(([match]) => match);
-  const system = SYSTEMS.find((s) => ua.includes(s))?.replace("Mac OS X", "macOS").replace("CrOS", "ChromeOS");
+  const system = SYSTEMS.find((s) => ua.includes(s))
+    ?.replace("Mac OS X", "macOS")
+    .replace("CrOS", "ChromeOS");
   if (!browser) return ua ? ua.slice(0, 60) : "unknown device";
   return `${browser[1]} ${browser[0]?.[1] ?? ""}${system ? ` on ${system}` : ""}`;
 }
@@ -104,13 +106,15 @@ export async function createApp(options: AppOptions) {
       } else if ((req.url ?? "/").startsWith(`${TRPC_PATH}/`)) {
         trpcNode(req, res);
       } else {
-        void pageResponse(new Request(new URL(req.url ?? "/", "http://localhost"), { method: req.method ?? "GET" })).then(async (response) => {
-          res.statusCode = response.status;
-          response.headers.forEach((value, name) => {
-            res.setHeader(name, value);
-          });
-          res.end(Buffer.from(await response.arrayBuffer()));
-        });
+        void pageResponse(new Request(new URL(req.url ?? "/", "http://localhost"), { method: req.method ?? "GET" })).then(
+          async (response) => {
+            res.statusCode = response.status;
+            response.headers.forEach((value, name) => {
+              res.setHeader(name, value);
+            });
+            res.end(Buffer.from(await response.arrayBuffer()));
+          },
+        );
       }
     });
   };

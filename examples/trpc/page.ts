@@ -26,7 +26,8 @@ export function clientBundle(): Promise<string> {
 }
 
 const SECURITY_HEADERS = {
-  "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  "content-security-policy":
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
 };
@@ -36,11 +37,15 @@ export async function pageResponse(request: Request): Promise<Response> {
   const { pathname } = new URL(request.url);
   if (request.method !== "GET" && request.method !== "HEAD") return new Response("Not found", { status: 404 });
   if (pathname === "/" || pathname === "/index.html") {
-    return new Response(HTML, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...SECURITY_HEADERS } });
+    return new Response(HTML, {
+      headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...SECURITY_HEADERS },
+    });
   }
   if (pathname === "/app.js") {
     try {
-      return new Response(await clientBundle(), { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store", ...SECURITY_HEADERS } });
+      return new Response(await clientBundle(), {
+        headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store", ...SECURITY_HEADERS },
+      });
     } catch (error) {
       console.error("could not bundle examples/trpc/client.ts", error);
       return new Response("console.error('The page script could not be built; see the server log.')", {

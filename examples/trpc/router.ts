@@ -57,13 +57,11 @@ export const appRouter = router({
     greeting: ctx.session ? `Hello, ${String(ctx.session.getJWTPayload().displayName)}!` : "Hello, stranger!",
   })),
 
-  signUp: publicProcedure
-    .input(z.object({ name, password, displayName: displayName.optional() }))
-    .mutation(async ({ ctx, input }) => {
-      const user = await ctx.users.create(input.name, input.password, input.displayName ?? input.name);
-      if (!user) throw new TRPCError({ code: "CONFLICT", message: "That name is taken." });
-      return signIn(ctx, user);
-    }),
+  signUp: publicProcedure.input(z.object({ name, password, displayName: displayName.optional() })).mutation(async ({ ctx, input }) => {
+    const user = await ctx.users.create(input.name, input.password, input.displayName ?? input.name);
+    if (!user) throw new TRPCError({ code: "CONFLICT", message: "That name is taken." });
+    return signIn(ctx, user);
+  }),
 
   signIn: publicProcedure
     .input(z.object({ name: z.string().trim().toLowerCase().max(64), password: z.string().max(200) }))
@@ -92,15 +90,20 @@ export const appRouter = router({
 
   notes: router({
     list: protectedProcedure.query(async ({ ctx }) => (await ctx.session.getSessionData<SessionData>()).notes ?? []),
-    add: protectedProcedure.input(z.object({ text: z.string().trim().min(1, "A note cannot be empty.").max(500, "A note has at most 500 characters.") })).mutation(async ({ ctx, input }) => {
+    add: protectedProcedure
+      .input(z.object({ text: z.string().trim().min(1, "A note cannot be empty.").max(500, "A note has at most 500 characters.") }))
+      .mutation(async ({ ctx, input }) => {
+        const data = await ctx.session.modifySessionData<SessionData>((d) => ({
+          ...d,
+          notes: [...(d.notes ?? []), { id: randomUUID(), text: input.text, at: new Date().toISOString() }].slice(-50),
+        }));
+        return data.notes;
+      }),
+    remove: protectedProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
       const data = await ctx.session.modifySessionData<SessionData>((d) => ({
         ...d,
-        notes: [...(d.notes ?? []), { id: randomUUID(), text: input.text, at: new Date().toISOString() }].slice(-50),
+        notes: (d.notes ?? []).filter((n) => n.id !== input.id),
       }));
-      return data.notes;
-    }),
-    remove: protectedProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
-      const data = await ctx.session.modifySessionData<SessionData>((d) => ({ ...d, notes: (d.notes ?? []).filter((n) => n.id !== input.id) }));
       return data.notes;
     }),
   }),
@@ -132,7 +135,8 @@ export const appRouter = router({
       }
       const info = await ctx.sessions.getSessionInformation(input.handle);
       // 403 for someone else's session: an authorisation failure, not a session problem.
-      if (!info || info.userId !== ctx.session.getUserId()) throw new TRPCError({ code: "FORBIDDEN", message: "That is not one of your sessions." });
+      if (!info || info.userId !== ctx.session.getUserId())
+        throw new TRPCError({ code: "FORBIDDEN", message: "That is not one of your sessions." });
       await ctx.sessions.revokeSession(input.handle);
       return { signedOut: false };
     }),

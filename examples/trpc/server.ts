@@ -22,7 +22,10 @@ mkdirSync(dataDir, { recursive: true });
 const pg = new PGlite(dataDir);
 const app = await createApp({
   db: drizzle(pg) as unknown as AnyPgDatabase,
-  admins: (env.ADMINS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+  admins: (env.ADMINS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
   sessionsOptions: {
     accessTokenTtl: Number(env.ACCESS_TOKEN_TTL ?? 60),
     antiCsrf: (env.ANTI_CSRF ?? "via-custom-header") as AntiCsrfMode,

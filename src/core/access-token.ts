@@ -40,9 +40,7 @@ export interface AccessClaims {
   payload: JsonObject;
 }
 
-export type VerifyResult =
-  | { ok: true; claims: AccessClaims }
-  | { ok: false; reason: "expired" | "invalid"; detail: string };
+export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: "expired" | "invalid"; detail: string };
 
 /** Throws a TypeError unless `payload` is a plain JSON object without reserved claims. */
 export function assertCustomPayload(payload: unknown, what = "jwtPayload"): asserts payload is JsonObject {
@@ -84,9 +82,7 @@ export class AccessTokens {
       exp,
       ...(input.antiCsrfToken === undefined ? {} : { antiCsrfToken: input.antiCsrfToken }),
     };
-    const token = await new SignJWT(fullPayload)
-      .setProtectedHeader({ alg: algorithm, typ: "JWT", kid })
-      .sign(privateKey);
+    const token = await new SignJWT(fullPayload).setProtectedHeader({ alg: algorithm, typ: "JWT", kid }).sign(privateKey);
     const claims: AccessClaims = {
       userId: input.userId,
       handle: input.handle,

@@ -61,11 +61,7 @@ export async function hmac(key: CryptoKey, data: Uint8Array<ArrayBuffer> | strin
 }
 
 /** Checks an HMAC tag in constant time (WebCrypto's verify compares without early exit). */
-export async function hmacVerify(
-  key: CryptoKey,
-  tag: Uint8Array<ArrayBuffer>,
-  data: Uint8Array<ArrayBuffer> | string,
-): Promise<boolean> {
+export async function hmacVerify(key: CryptoKey, tag: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer> | string): Promise<boolean> {
   const bytes = typeof data === "string" ? utf8(data) : data;
   return crypto.subtle.verify("HMAC", key, tag, bytes);
 }

@@ -19,11 +19,7 @@ export class SessionError extends Error {
   /** True when the response already carries cookie-clearing headers for this error. */
   readonly clearedCookies: boolean;
 
-  constructor(
-    code: SessionErrorCode,
-    message: string,
-    options: { status?: number; cause?: unknown; clearedCookies?: boolean } = {},
-  ) {
+  constructor(code: SessionErrorCode, message: string, options: { status?: number; cause?: unknown; clearedCookies?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status ?? (code === "GENERAL_ERROR" ? 500 : 401);
@@ -40,8 +36,7 @@ export class SessionError extends Error {
 /** Tells sessionkit's errors from anyone else's, even across two copies of the package. */
 export function isSessionError(error: unknown): error is SessionError {
   return (
-    error instanceof SessionError ||
-    (typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[brand] === true)
+    error instanceof SessionError || (typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[brand] === true)
   );
 }
 

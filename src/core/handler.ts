@@ -24,11 +24,7 @@ function errorResponse(error: unknown, headers: Headers, onWarning: (m: string, 
 }
 
 /** Answers sessionkit's own routes; undefined for every other request. */
-export async function handleRequest(
-  engine: Engine,
-  cors: CorsPolicy | undefined,
-  request: SessionRequest,
-): Promise<Response | undefined> {
+export async function handleRequest(engine: Engine, cors: CorsPolicy | undefined, request: SessionRequest): Promise<Response | undefined> {
   const method = requestMethod(request);
   const preflight = cors?.preflight(request, method);
   if (preflight) return preflight;
@@ -36,7 +32,13 @@ export async function handleRequest(
   const path = requestPath(request);
   const base = engine.options.basePath;
   const route =
-    path === `${base}/session/refresh` ? "refresh" : path === `${base}/signout` ? "signout" : path === `${base}/jwt/jwks.json` ? "jwks" : undefined;
+    path === `${base}/session/refresh`
+      ? "refresh"
+      : path === `${base}/signout`
+        ? "signout"
+        : path === `${base}/jwt/jwks.json`
+          ? "jwks"
+          : undefined;
   if (!route) return undefined;
 
   const headers = cors?.headersFor(request) ?? new Headers();
@@ -81,7 +83,9 @@ export function nodeMiddleware(engine: Engine, cors: () => CorsPolicy | undefine
       return true;
     }
     if (!response) {
-      cors()?.headersFor(req).forEach((value, name) => res.setHeader(name, value));
+      cors()
+        ?.headersFor(req)
+        .forEach((value, name) => res.setHeader(name, value));
       next?.();
       return false;
     }

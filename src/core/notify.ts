@@ -9,10 +9,7 @@ import type { ListenHandlers } from "./store.js";
 const RETRY_MS = 1000;
 const PRUNE_EVERY_MS = 60_000;
 
-export function notifyGuard(
-  options: ResolvedOptions,
-  run: <T>(operation: () => Promise<T>) => Promise<T>,
-): RevocationGuard {
+export function notifyGuard(options: ResolvedOptions, run: <T>(operation: () => Promise<T>) => Promise<T>): RevocationGuard {
   const { store } = options;
   const listen = store.listen?.bind(store);
   if (!listen) {

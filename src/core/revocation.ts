@@ -20,13 +20,9 @@ export const trustTokens: RevocationGuard = {
   close: async () => {},
 };
 
-export function checkDatabase(
-  options: ResolvedOptions,
-  run: <T>(operation: () => Promise<T>) => Promise<T>,
-): RevocationGuard {
+export function checkDatabase(options: ResolvedOptions, run: <T>(operation: () => Promise<T>) => Promise<T>): RevocationGuard {
   return {
-    isRevoked: async (claims) =>
-      !(await run(() => options.store.sessionExists(claims.handle, new Date(options.now())))),
+    isRevoked: async (claims) => !(await run(() => options.store.sessionExists(claims.handle, new Date(options.now())))),
     noteRevoked: () => {},
     close: async () => {},
   };

@@ -38,7 +38,11 @@ export interface Sessions {
   /** Starts a session (sign-in) and writes its cookies and `front-token` to `response`. */
   createNewSession(input: NewSessionInput, response: SessionResponse): Promise<Session>;
   /** The request's session; `undefined` only with `sessionRequired: false` and no access token. */
-  getSession(request: SessionRequest, response: SessionResponse, options: GetSessionOptions & { sessionRequired: false }): Promise<Session | undefined>;
+  getSession(
+    request: SessionRequest,
+    response: SessionResponse,
+    options: GetSessionOptions & { sessionRequired: false },
+  ): Promise<Session | undefined>;
   getSession(request: SessionRequest, response: SessionResponse, options?: GetSessionOptions): Promise<Session>;
   /** Rotates the request's refresh token (what `POST /auth/session/refresh` does). */
   refreshSession(request: SessionRequest, response: SessionResponse): Promise<Session>;
@@ -131,10 +135,7 @@ export function createSessions(options: CreateSessionsOptions): Sessions {
       return (request) => corsPolicy?.headersFor(request) ?? new Headers();
     },
     jwks: () => engine.keys.jwks(),
-    cleanup: () =>
-      engine.run(() =>
-        store.cleanup(now(), new Date(resolved.now() - (resolved.accessTokenTtl + 60) * 1000)),
-      ),
+    cleanup: () => engine.run(() => store.cleanup(now(), new Date(resolved.now() - (resolved.accessTokenTtl + 60) * 1000))),
     close: () => engine.revocation.close(),
   };
   engines.set(sessions, engine);

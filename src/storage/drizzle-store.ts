@@ -170,12 +170,7 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
       // BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT: concurrent callers queue on the row lock
       // instead of retrying, and `fn` always sees the latest committed data.
       return db.transaction(async (tx) => {
-        const [row] = await tx
-          .select({ data: sessions.sessionData })
-          .from(sessions)
-          .where(live(handle, now))
-          .limit(1)
-          .for("update");
+        const [row] = await tx.select({ data: sessions.sessionData }).from(sessions).where(live(handle, now)).limit(1).for("update");
         if (!row) return undefined;
         const data = await fn(row.data);
         await tx
@@ -262,4 +257,3 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
     listen: canListen(client) ? (channel, handlers, signal) => listenOn(client, channel, handlers, { signal }) : undefined,
   };
 }
-

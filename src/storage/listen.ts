@@ -52,7 +52,12 @@ function isPostgresJs(client: unknown): client is PostgresJsLike {
 }
 
 function isPglite(client: unknown): client is PgliteLike {
-  return typeof client === "object" && client !== null && typeof (client as PgliteLike).listen === "function" && typeof (client as PgliteLike).query === "function";
+  return (
+    typeof client === "object" &&
+    client !== null &&
+    typeof (client as PgliteLike).listen === "function" &&
+    typeof (client as PgliteLike).query === "function"
+  );
 }
 
 /** Whether `listenOn` supports this Drizzle client (`db.$client`). */

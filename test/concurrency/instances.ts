@@ -53,7 +53,9 @@ export function openInstance(
   const timings = extra.timings;
   const sessions = createSessions({
     ...options,
-    store: timings ? { ...store, listen: (channel, handlers, signal) => listenOn(pool.sql, channel, handlers, { timings, signal }) } : store,
+    store: timings
+      ? { ...store, listen: (channel, handlers, signal) => listenOn(pool.sql, channel, handlers, { timings, signal }) }
+      : store,
     onWarning,
   });
   return {
@@ -149,5 +151,12 @@ export function summary(values: number[]): { n: number; min: number; p50: number
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
   const round = (x: number) => Math.round(x * 100) / 100;
-  return { n: sorted.length, min: round(sorted[0] ?? Number.NaN), p50: round(at(0.5)), p95: round(at(0.95)), p99: round(at(0.99)), max: round(sorted.at(-1) ?? Number.NaN) };
+  return {
+    n: sorted.length,
+    min: round(sorted[0] ?? Number.NaN),
+    p50: round(at(0.5)),
+    p95: round(at(0.95)),
+    p99: round(at(0.99)),
+    max: round(sorted.at(-1) ?? Number.NaN),
+  };
 }

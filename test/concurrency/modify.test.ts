@@ -107,9 +107,11 @@ describe.each(availableKinds)("modifySessionData on %s", (kind) => {
   it("fn's own error reaches the caller as it is, on both paths, and nothing is written", async () => {
     class Refused extends Error {}
     const { onA, onB } = await start(`throws-${kind}`);
-    await expect(onA.modifySessionData(() => {
-      throw new Refused("optimistic path");
-    })).rejects.toBeInstanceOf(Refused);
+    await expect(
+      onA.modifySessionData(() => {
+        throw new Refused("optimistic path");
+      }),
+    ).rejects.toBeInstanceOf(Refused);
 
     let calls = 0;
     await expect(

@@ -106,7 +106,9 @@ describe.skipIf(!DATABASE_URL)("separate OS processes on postgres (PGlite is in-
     expect(kids.size).toBe(1);
 
     // Every process accepts every other process's token.
-    const crossChecks = await Promise.all(group.map((w, i) => w.send<{ result: string }>("verify", { cookie: (booted[(i + 1) % 10] as { cookie: string }).cookie })));
+    const crossChecks = await Promise.all(
+      group.map((w, i) => w.send<{ result: string }>("verify", { cookie: (booted[(i + 1) % 10] as { cookie: string }).cookie })),
+    );
     expect(crossChecks.map((c) => c.result)).toEqual(Array(10).fill("ok"));
 
     // close() leaves nothing that keeps a process alive: each exits on its own.
@@ -132,21 +134,28 @@ describe.skipIf(!DATABASE_URL)("separate OS processes on postgres (PGlite is in-
       await Promise.all(watchers.map((w) => w.ready));
       const probe = new Headers();
       await a.sessions.createNewSession({ userId: "probe" }, probe);
-      const cookie = probe.getSetCookie().map((l) => l.split(";")[0]).join("; ");
+      const cookie = probe
+        .getSetCookie()
+        .map((l) => l.split(";")[0])
+        .join("; ");
       await Promise.all([waitLive(a, requestFrom(probe)), ...watchers.map((w) => w.send("waitLive", { cookie }))]);
     }, 120_000);
     afterAll(async () => {
       await Promise.all(watchers.map((w) => w.send("close").catch(() => {})));
       await a?.close();
       await db?.close();
-      if (delays.length > 0) console.log("[postgres] revocation delay parent → child processes after revokeSession returned (ms):", summary(delays));
+      if (delays.length > 0)
+        console.log("[postgres] revocation delay parent → child processes after revokeSession returned (ms):", summary(delays));
     });
 
     it("a revocation in this process is refused by three other processes within 100 ms (p95), at zero queries", async () => {
       for (let round = 0; round < 20; round++) {
         const headers = new Headers();
         const s = await a.sessions.createNewSession({ userId: `proc-${round}` }, headers);
-        const cookie = headers.getSetCookie().map((l) => l.split(";")[0]).join("; ");
+        const cookie = headers
+          .getSetCookie()
+          .map((l) => l.split(";")[0])
+          .join("; ");
         type Seen = { at: number; accepted: number; queries: number; result: string };
         let acked = 0;
         let allWatching = () => {};

@@ -19,7 +19,9 @@ interface Refreshed {
 /** POST /auth/session/refresh through the instance's own handler, with the cookies `from` set. */
 async function refresh(on: Instance, from: Headers): Promise<Refreshed> {
   const request = requestFrom(from, "POST");
-  const response = (await on.sessions.handle(new Request("http://localhost/auth/session/refresh", { method: "POST", headers: request.headers }))) as Response;
+  const response = (await on.sessions.handle(
+    new Request("http://localhost/auth/session/refresh", { method: "POST", headers: request.headers }),
+  )) as Response;
   const line = response.headers.getSetCookie().find((l) => l.startsWith("sRefreshToken="));
   return {
     status: response.status,

@@ -19,7 +19,11 @@ const DEADLINE_MS = 100;
 const STALL_MS = 500;
 
 /** Polls `instance` (memory only, yielding to I/O between checks) until it rejects `request`; returns when. */
-async function rejectedAt(instance: Instance, request: Request, deadlineMs = 2000): Promise<{ at: number; accepted: number; queries: number }> {
+async function rejectedAt(
+  instance: Instance,
+  request: Request,
+  deadlineMs = 2000,
+): Promise<{ at: number; accepted: number; queries: number }> {
   const start = performance.now();
   let accepted = 0;
   let queries = 0;

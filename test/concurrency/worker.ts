@@ -45,7 +45,10 @@ const commands: Record<string, (input: Input) => Promise<unknown>> = {
     const applied = await migrate(pool.db);
     const headers = new Headers();
     const session = await open().createNewSession({ userId: `user-${NAME}` }, headers);
-    const cookie = headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
+    const cookie = headers
+      .getSetCookie()
+      .map((line) => line.split(";")[0])
+      .join("; ");
     return { applied, handle: session.getHandle(), cookie };
   },
   verify: (input) => verify(input.cookie as string),

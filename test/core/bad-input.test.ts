@@ -43,7 +43,7 @@ describe("bad access tokens", () => {
       "unknown kid": `${base64url.encode(JSON.stringify({ alg: "RS256", typ: "JWT", kid: "../../etc/passwd" }))}.${payload}.${signature}`,
       "sub as a number": await resign(sessions, { ...claims, sub: 42 }),
       "iat in the future": await resign(sessions, { ...claims, iat: iat + 3600 }),
-      "huge": `${good}${"A".repeat(20_000)}`,
+      huge: `${good}${"A".repeat(20_000)}`,
     };
     for (const [name, token] of Object.entries(forged)) {
       c.jar.set("sAccessToken", token);

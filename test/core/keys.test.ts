@@ -38,7 +38,13 @@ describe("signing keys", () => {
 
   it("rotates per interval; tokens signed with the old key keep verifying until they expire", async () => {
     const clock = testClock(Date.parse("2026-06-01T00:00:00Z"));
-    const options = { store: drizzleStore(db.db), algorithm: "ES256" as const, keyRotationInterval: DAY, accessTokenTtl: 3600, now: clock.now };
+    const options = {
+      store: drizzleStore(db.db),
+      algorithm: "ES256" as const,
+      keyRotationInterval: DAY,
+      accessTokenTtl: 3600,
+      now: clock.now,
+    };
     const a = createSessions(options);
     const b = createSessions(options);
     const slotEnd = (Math.floor(clock.now() / 1000 / DAY) + 1) * DAY * 1000;
@@ -74,7 +80,9 @@ describe("signing keys", () => {
     const fresh = await createTestDb();
     try {
       const clock = testClock();
-      const instances = Array.from({ length: 5 }, () => createSessions({ store: drizzleStore(fresh.db), algorithm: "ES256", now: clock.now }));
+      const instances = Array.from({ length: 5 }, () =>
+        createSessions({ store: drizzleStore(fresh.db), algorithm: "ES256", now: clock.now }),
+      );
       const tokens = await Promise.all(
         instances.map(async (s, i) => {
           const h = new Headers();

@@ -102,9 +102,19 @@ describe("node:http", () => {
     const headers = cors(new Request("http://api/x", { headers: { origin: "https://app.example.com" } }));
     expect(headers.get("access-control-allow-origin")).toBe("https://app.example.com");
     const preflight = await sessions.handle(
-      new Request("http://api/trpc/me", { method: "OPTIONS", headers: { origin: "https://app.example.com", "access-control-request-method": "GET" } }),
+      new Request("http://api/trpc/me", {
+        method: "OPTIONS",
+        headers: { origin: "https://app.example.com", "access-control-request-method": "GET" },
+      }),
     );
     expect(preflight?.status).toBe(204);
-    expect(await sessions.handle(new Request("http://api/trpc/me", { method: "OPTIONS", headers: { origin: "https://evil.com", "access-control-request-method": "GET" } }))).toBeUndefined();
+    expect(
+      await sessions.handle(
+        new Request("http://api/trpc/me", {
+          method: "OPTIONS",
+          headers: { origin: "https://evil.com", "access-control-request-method": "GET" },
+        }),
+      ),
+    ).toBeUndefined();
   });
 });

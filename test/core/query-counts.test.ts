@@ -70,18 +70,25 @@ describe.each(availableKinds)("query counts on %s", (kind) => {
     const headers = new Headers();
     await sessions.createNewSession({ userId: "r" }, headers);
     const first = requestFor(headers, "POST");
-    const refreshed = await count(() => sessions.handle(new Request("http://localhost/auth/session/refresh", { method: "POST", headers: first.headers })));
+    const refreshed = await count(() =>
+      sessions.handle(new Request("http://localhost/auth/session/refresh", { method: "POST", headers: first.headers })),
+    );
     expect(refreshed.value?.status).toBe(200);
     expect(refreshed.queries).toBe(1);
     expect(refreshed.log[0]).toMatch(/^update "sessionkit_sessions"/);
     clock.advance(60_000);
-    const theft = await count(() => sessions.handle(new Request("http://localhost/auth/session/refresh", { method: "POST", headers: first.headers })));
+    const theft = await count(() =>
+      sessions.handle(new Request("http://localhost/auth/session/refresh", { method: "POST", headers: first.headers })),
+    );
     expect(theft.value?.status).toBe(401);
     expect(theft.queries).toBe(2);
   });
 
   it("verification: 0 queries with revocation none, 1 with check-database", async () => {
-    for (const [mode, expected] of [["none", 0], ["check-database", 1]] as const) {
+    for (const [mode, expected] of [
+      ["none", 0],
+      ["check-database", 1],
+    ] as const) {
       const { sessions } = await warmSessions(mode);
       const headers = new Headers();
       await sessions.createNewSession({ userId: `v-${mode}` }, headers);

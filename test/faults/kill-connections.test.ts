@@ -18,18 +18,27 @@ describe.skipIf(!hasPostgres)(`backends killed during traffic (${hasPostgres ? "
   let notifying: Target;
   beforeAll(async () => {
     fdb = await createFaultDb();
-    serving = createTarget({ db: fdb.db }, {
-      revocation: "none",
-      storeTimeoutMs: 2000,
-    });
-    checking = createTarget({ db: fdb.db }, {
-      revocation: "check-database",
-      storeTimeoutMs: 2000,
-    });
-    notifying = createTarget({ db: fdb.db }, {
-      revocation: "notify",
-      storeTimeoutMs: 2000,
-    });
+    serving = createTarget(
+      { db: fdb.db },
+      {
+        revocation: "none",
+        storeTimeoutMs: 2000,
+      },
+    );
+    checking = createTarget(
+      { db: fdb.db },
+      {
+        revocation: "check-database",
+        storeTimeoutMs: 2000,
+      },
+    );
+    notifying = createTarget(
+      { db: fdb.db },
+      {
+        revocation: "notify",
+        storeTimeoutMs: 2000,
+      },
+    );
   });
   afterAll(async () => {
     for (const t of [serving, checking, notifying]) await t?.close();
@@ -65,7 +74,13 @@ describe.skipIf(!hasPostgres)(`backends killed during traffic (${hasPostgres ? "
       }
       stop = true;
     })();
-    const outcomes = await runTraffic(users, ["verify", "write", "verify-db", "refresh", "read", "create", "write"], serving, checking, () => stop);
+    const outcomes = await runTraffic(
+      users,
+      ["verify", "write", "verify-db", "refresh", "read", "create", "write"],
+      serving,
+      checking,
+      () => stop,
+    );
     await killer;
     const counts = tally(outcomes);
     console.log(`kills: ${kills}, answers: ${JSON.stringify(counts)}`);

@@ -71,7 +71,10 @@ describe.each(transports)("@auth over %s", (transport) => {
       const reply = await anonymous.gql(query);
       expect(reply.status, how).toBe(401);
       expect(JSON.stringify(reply.body), how).not.toContain("the secret");
-      expect(reply.body.errors?.every((e) => e.extensions?.code === "UNAUTHENTICATED"), how).toBe(true);
+      expect(
+        reply.body.errors?.every((e) => e.extensions?.code === "UNAUTHENTICATED"),
+        how,
+      ).toBe(true);
     }
     // Only __typename is readable: it is not a field of the type.
     const typename = await anonymous.gql("{ nodes { __typename } }");
@@ -171,7 +174,10 @@ describe("context derived from the session", () => {
         },
       }),
       context: (initial) => ({ early: "session" in initial ? "seen" : "not yet" }),
-      plugins: [useSessions(sessions), useExtendContext((ctx: { session?: { getUserId(): string } }) => ({ viewer: ctx.session?.getUserId() ?? "anonymous" }))],
+      plugins: [
+        useSessions(sessions),
+        useExtendContext((ctx: { session?: { getUserId(): string } }) => ({ viewer: ctx.session?.getUserId() ?? "anonymous" })),
+      ],
     });
     const { GraphqlClient } = await import("./harness.js");
     const client = new GraphqlClient(async (request) => {

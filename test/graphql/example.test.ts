@@ -31,7 +31,8 @@ afterAll(async () => {
 });
 
 const client = () => new GraphqlClient((request) => fetch(request), Date.now, origin);
-const SIGN_UP = "mutation ($n: String!, $p: String!, $d: String) { signUp(name: $n, password: $p, displayName: $d) { userId name displayName role } }";
+const SIGN_UP =
+  "mutation ($n: String!, $p: String!, $d: String) { signUp(name: $n, password: $p, displayName: $d) { userId name displayName role } }";
 const SIGN_IN = "mutation ($n: String!, $p: String!) { signIn(name: $n, password: $p) { userId displayName } }";
 
 describe("examples/graphql", () => {

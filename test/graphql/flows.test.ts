@@ -65,7 +65,7 @@ describe.each(transports)("session flows over %s", (transport) => {
     ]);
     expect(h.bumps.count).toBe(before);
     // Through a fragment as well.
-    const viaFragment = await client.gql('mutation { ...M } fragment M on Mutation { bump ... on Mutation { signOut } }');
+    const viaFragment = await client.gql("mutation { ...M } fragment M on Mutation { bump ... on Mutation { signOut } }");
     expect(viaFragment.status).toBe(401);
     expect(h.bumps.count).toBe(before);
     // What the SDK does next: refresh and retry; the public field runs exactly once.
@@ -166,7 +166,12 @@ describe.each(["check-database", "notify"] as const)("revocation %s", (revocatio
     expect(reply.body.data).toEqual({ hello: "world", secret: null });
     expect(errorAt(reply, "secret.value")?.extensions).toEqual({ code: "UNAUTHENTICATED", sessionCode: "UNAUTHORISED" });
     expect(reply.response.headers.get("front-token")).toBe("remove");
-    expect(reply.response.headers.getSetCookie().map((c) => c.split("=")[0]).sort()).toEqual(["sAccessToken", "sRefreshToken"]);
+    expect(
+      reply.response.headers
+        .getSetCookie()
+        .map((c) => c.split("=")[0])
+        .sort(),
+    ).toEqual(["sAccessToken", "sRefreshToken"]);
     expect(client.jar.get("sAccessToken")).toBeUndefined();
   });
 
@@ -176,7 +181,12 @@ describe.each(["check-database", "notify"] as const)("revocation %s", (revocatio
     await h.sessions.revokeSession(handle);
     const response = await client.call("/graphql", { body: [{ query: "{ hello }" }, { query: "{ me }" }] });
     expect(response.status).toBe(401);
-    expect(response.headers.getSetCookie().map((c) => c.split("=")[0]).sort()).toEqual(["sAccessToken", "sRefreshToken"]);
+    expect(
+      response.headers
+        .getSetCookie()
+        .map((c) => c.split("=")[0])
+        .sort(),
+    ).toEqual(["sAccessToken", "sRefreshToken"]);
     expect(response.headers.get("front-token")).toBe("remove");
     const body = (await response.json()) as { data: unknown }[];
     expect(body[0]).toEqual({ data: { hello: "world" } });

@@ -47,7 +47,11 @@ describe.each(["http", "fetch"] as const)("store outage over %s", (transport) =>
   let checked: Harness;
   let trusting: Harness;
   beforeAll(async () => {
-    checked = await startHarness(db, { transport, sessions: { revocation: "check-database", onWarning: () => {} }, yoga: { logging: logger } });
+    checked = await startHarness(db, {
+      transport,
+      sessions: { revocation: "check-database", onWarning: () => {} },
+      yoga: { logging: logger },
+    });
     trusting = await startHarness(db, { transport, sessions: { onWarning: () => {} }, yoga: { logging: logger } });
   });
   afterAll(async () => {
@@ -118,7 +122,11 @@ describe.each(["http", "fetch"] as const)("store outage over %s", (transport) =>
 describe("store outage with maskedErrors: false", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness(db, { transport: "fetch", sessions: { revocation: "check-database", onWarning: () => {} }, yoga: { maskedErrors: false } });
+    h = await startHarness(db, {
+      transport: "fetch",
+      sessions: { revocation: "check-database", onWarning: () => {} },
+      yoga: { maskedErrors: false },
+    });
   });
   afterAll(() => h.close());
 

@@ -20,10 +20,7 @@ export function createTestApp(sessions: Sessions) {
       const body = request.method === "POST" ? await request.json().catch(() => ({})) : undefined;
       switch (pathname) {
         case "/login": {
-          const s = await sessions.createNewSession(
-            { userId: body.userId, jwtPayload: body.payload, sessionData: body.data },
-            headers,
-          );
+          const s = await sessions.createNewSession({ userId: body.userId, jwtPayload: body.payload, sessionData: body.data }, headers);
           return json(200, { handle: s.getHandle() }, headers);
         }
         case "/me": {

@@ -37,7 +37,15 @@ describe(`load (${mainKind})`, () => {
   it("500 sessions created at once: all valid, distinct and stored", async () => {
     const f = await concurrentCreates(target, 500);
     console.log("create", JSON.stringify(f));
-    expect(f).toMatchObject({ created: 500, failures: 0, distinctHandles: 500, distinctAccessTokens: 500, distinctRefreshTokens: 500, verified: 500, stored: 500 });
+    expect(f).toMatchObject({
+      created: 500,
+      failures: 0,
+      distinctHandles: 500,
+      distinctAccessTokens: 500,
+      distinctRefreshTokens: 500,
+      verified: 500,
+      stored: 500,
+    });
   });
 
   it("a short soak keeps the heap flat", async () => {

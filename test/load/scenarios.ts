@@ -32,7 +32,15 @@ export async function concurrentRefreshes(target: Target, n: number): Promise<Re
   const started = performance.now();
   const responses = await Promise.all(
     Array.from({ length: n }, () =>
-      target.app(rawRequest(REFRESH, { method: "POST", headers: [["cookie", `sRefreshToken=${user.refreshToken}`], ["rid", "session"]] })),
+      target.app(
+        rawRequest(REFRESH, {
+          method: "POST",
+          headers: [
+            ["cookie", `sRefreshToken=${user.refreshToken}`],
+            ["rid", "session"],
+          ],
+        }),
+      ),
     ),
   );
   const ms = performance.now() - started;
@@ -49,7 +57,15 @@ export async function concurrentRefreshes(target: Target, n: number): Promise<Re
   }
   const [next] = tokens;
   const followUp = next
-    ? await target.app(rawRequest(REFRESH, { method: "POST", headers: [["cookie", `sRefreshToken=${next}`], ["rid", "session"]] }))
+    ? await target.app(
+        rawRequest(REFRESH, {
+          method: "POST",
+          headers: [
+            ["cookie", `sRefreshToken=${next}`],
+            ["rid", "session"],
+          ],
+        }),
+      )
     : undefined;
   return { requests: n, ok, thefts, otherFailures: n - ok - thefts, distinctTokens: tokens.size, followUpOk: followUp?.status === 200, ms };
 }
@@ -69,7 +85,18 @@ export async function concurrentModifies(target: Target, n: number): Promise<Mod
   const cookie = `sAccessToken=${user.accessToken}`;
   const started = performance.now();
   const responses = await Promise.all(
-    Array.from({ length: n }, () => target.app(rawRequest("/modify", { method: "POST", headers: [["cookie", cookie], ["rid", "anti-csrf"]], body: "{}" }))),
+    Array.from({ length: n }, () =>
+      target.app(
+        rawRequest("/modify", {
+          method: "POST",
+          headers: [
+            ["cookie", cookie],
+            ["rid", "anti-csrf"],
+          ],
+          body: "{}",
+        }),
+      ),
+    ),
   );
   const ms = performance.now() - started;
   const ok = responses.filter((r) => r.status === 200).length;
@@ -99,7 +126,11 @@ export async function concurrentCreates(target: Target, n: number): Promise<Crea
     Array.from({ length: n }, async () => {
       const headers = new Headers();
       const session = await sessions.createNewSession({ userId, sessionData: { i: 0 } }, headers);
-      return { handle: session.getHandle(), access: setCookieFrom(headers, "sAccessToken"), refresh: setCookieFrom(headers, "sRefreshToken") };
+      return {
+        handle: session.getHandle(),
+        access: setCookieFrom(headers, "sAccessToken"),
+        refresh: setCookieFrom(headers, "sRefreshToken"),
+      };
     }),
   );
   const ms = performance.now() - started;
@@ -168,7 +199,12 @@ const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
  * modify data, update the payload, sign out. Memory is sampled after a full GC; the first
  * quarter is warm-up (caches fill).
  */
-export async function soak(target: Target, seconds: number, workers = 16, onSample?: (s: { t: number; heapMb: number; rssMb: number }) => void): Promise<SoakFigures> {
+export async function soak(
+  target: Target,
+  seconds: number,
+  workers = 16,
+  onSample?: (s: { t: number; heapMb: number; rssMb: number }) => void,
+): Promise<SoakFigures> {
   const samples: SoakFigures["samples"] = [];
   const started = Date.now();
   const end = started + seconds * 1000;
@@ -178,13 +214,16 @@ export async function soak(target: Target, seconds: number, workers = 16, onSamp
     operations++;
     if (r.status !== 200) failures++;
   };
-  const sampler = setInterval(() => {
-    collect();
-    const m = process.memoryUsage();
-    const s = { t: Math.round((Date.now() - started) / 1000), heapMb: mb(m.heapUsed), rssMb: mb(m.rss) };
-    samples.push(s);
-    onSample?.(s);
-  }, Math.max(500, (seconds * 1000) / 40));
+  const sampler = setInterval(
+    () => {
+      collect();
+      const m = process.memoryUsage();
+      const s = { t: Math.round((Date.now() - started) / 1000), heapMb: mb(m.heapUsed), rssMb: mb(m.rss) };
+      samples.push(s);
+      onSample?.(s);
+    },
+    Math.max(500, (seconds * 1000) / 40),
+  );
   await Promise.all(
     Array.from({ length: workers }, async () => {
       while (Date.now() < end) {
@@ -203,5 +242,14 @@ export async function soak(target: Target, seconds: number, workers = 16, onSamp
   const warm = samples.filter((s) => s.t >= seconds / 4);
   const first = warm[0] ?? samples[0] ?? { heapMb: 0, rssMb: 0 };
   const last = samples.at(-1) ?? first;
-  return { seconds, operations, failures, heapStartMb: first.heapMb, heapEndMb: last.heapMb, rssStartMb: first.rssMb, rssEndMb: last.rssMb, samples };
+  return {
+    seconds,
+    operations,
+    failures,
+    heapStartMb: first.heapMb,
+    heapEndMb: last.heapMb,
+    rssStartMb: first.rssMb,
+    rssEndMb: last.rssMb,
+    samples,
+  };
 }

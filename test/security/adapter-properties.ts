@@ -8,7 +8,13 @@ import fc from "fast-check";
 import { createSchema, createYoga } from "graphql-yoga";
 import { authDirective, useSessions } from "../../src/adapters/graphql/index.js";
 import type { SessionContext as GraphqlContext } from "../../src/adapters/graphql/index.js";
-import { type SessionContext, createSessionContext, requireSession, sessionErrorFormatter, sessionResponseMeta } from "../../src/adapters/trpc/index.js";
+import {
+  type SessionContext,
+  createSessionContext,
+  requireSession,
+  sessionErrorFormatter,
+  sessionResponseMeta,
+} from "../../src/adapters/trpc/index.js";
 import type { Sessions } from "../../src/index.js";
 import { type RequestRecipe, renderHeaders, requestRecipe } from "./arbitraries.js";
 import { cookieCandidates, cookieProblems, DEFAULT_POLICY, jsonBody, sameJwt } from "./oracle.js";
@@ -30,7 +36,9 @@ export function trpcApp(sessions: Sessions): (request: Request) => Promise<Respo
     }),
   });
   const createContext = createSessionContext(sessions);
-  return async (req) => (await sessions.handle(req)) ?? fetchRequestHandler({ endpoint: "/trpc", req, router, createContext, responseMeta: sessionResponseMeta });
+  return async (req) =>
+    (await sessions.handle(req)) ??
+    fetchRequestHandler({ endpoint: "/trpc", req, router, createContext, responseMeta: sessionResponseMeta });
 }
 
 /** A Yoga app: public `hello`, `me: String! @auth`, mutation `touch: String! @auth`. */
@@ -99,7 +107,14 @@ function readAnswer(framework: "trpc" | "graphql", body: Record<string, unknown>
   return { codes, userIds };
 }
 
-async function check(framework: "trpc" | "graphql", target: Target, genuine: Genuine, call: Call, headers: [string, string][], response: Response) {
+async function check(
+  framework: "trpc" | "graphql",
+  target: Target,
+  genuine: Genuine,
+  call: Call,
+  headers: [string, string][],
+  response: Response,
+) {
   expect(response.status !== 500, `answered 500: ${await response.clone().text()}`);
   expect([200, 401].includes(response.status), `unexpected status ${response.status}: ${await response.clone().text()}`);
   const problems = cookieProblems(response.headers.getSetCookie(), DEFAULT_POLICY, target.clock.now);
@@ -114,8 +129,14 @@ async function check(framework: "trpc" | "graphql", target: Target, genuine: Gen
   }
   for (const userId of userIds) {
     expect(userId === genuine.userId, `accepted as ${userId}`);
-    const cookie = headers.filter(([n]) => n === "cookie").map(([, v]) => v).join("; ");
-    expect(cookieCandidates(cookie, "sAccessToken").some((c) => sameJwt(c, genuine.accessToken)), "accepted without the genuine access token (forgery)");
+    const cookie = headers
+      .filter(([n]) => n === "cookie")
+      .map(([, v]) => v)
+      .join("; ");
+    expect(
+      cookieCandidates(cookie, "sAccessToken").some((c) => sameJwt(c, genuine.accessToken)),
+      "accepted without the genuine access token (forgery)",
+    );
   }
   if (call.protected) expect(userIds.length > 0, `a protected call answered 200 without its data: ${JSON.stringify(body)}`);
 }
@@ -136,7 +157,9 @@ export function adapterProperties(target: Target, framework: "trpc" | "graphql")
       await check(framework, target, genuine, call, headers, response);
     } catch (error) {
       if (error instanceof Broken) {
-        throw new Error(`${framework} ${call.name}: ${error.message}\nheaders: ${JSON.stringify(headers).slice(0, 600)}\nrecipe: ${JSON.stringify(recipe).slice(0, 800)}`);
+        throw new Error(
+          `${framework} ${call.name}: ${error.message}\nheaders: ${JSON.stringify(headers).slice(0, 600)}\nrecipe: ${JSON.stringify(recipe).slice(0, 800)}`,
+        );
       }
       throw error;
     }

@@ -47,7 +47,11 @@ for (const framework of ["trpc", "graphql"] as const) {
       const query = (token: string) =>
         framework === "trpc"
           ? new Request(`${ORIGIN}/trpc/me`, { headers: { cookie: `sAccessToken=${token}` } })
-          : new Request(`${ORIGIN}/graphql`, { method: "POST", headers: { cookie: `sAccessToken=${token}`, "content-type": "application/json" }, body: JSON.stringify({ query: "{ me }" }) });
+          : new Request(`${ORIGIN}/graphql`, {
+              method: "POST",
+              headers: { cookie: `sAccessToken=${token}`, "content-type": "application/json" },
+              body: JSON.stringify({ query: "{ me }" }),
+            });
       for (const token of forged) {
         const response = await app(query(token));
         expect(response.status).toBe(401);
@@ -57,8 +61,16 @@ for (const framework of ["trpc", "graphql"] as const) {
       // Cross-site: cookies only, no rid header.
       const mutation =
         framework === "trpc"
-          ? new Request(`${ORIGIN}/trpc/touch`, { method: "POST", headers: { cookie: `sAccessToken=${user.accessToken}`, "content-type": "application/json" }, body: "{}" })
-          : new Request(`${ORIGIN}/graphql`, { method: "POST", headers: { cookie: `sAccessToken=${user.accessToken}`, "content-type": "application/json" }, body: JSON.stringify({ query: "mutation { touch }" }) });
+          ? new Request(`${ORIGIN}/trpc/touch`, {
+              method: "POST",
+              headers: { cookie: `sAccessToken=${user.accessToken}`, "content-type": "application/json" },
+              body: "{}",
+            })
+          : new Request(`${ORIGIN}/graphql`, {
+              method: "POST",
+              headers: { cookie: `sAccessToken=${user.accessToken}`, "content-type": "application/json" },
+              body: JSON.stringify({ query: "mutation { touch }" }),
+            });
       const csrf = await app(mutation);
       expect(csrf.status).toBe(401);
       expect(await csrf.text()).toContain("TRY_REFRESH_TOKEN");

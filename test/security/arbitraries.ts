@@ -50,7 +50,11 @@ const headerChar = fc
 export const headerText = (maxLength = 40) =>
   fc.oneof(
     fc.string({ unit: headerChar, maxLength }),
-    fc.string({ maxLength: maxLength / 2 }).map((s) => Buffer.from(s, "utf8").toString("latin1").replace(/[\0-\x08\x0a-\x1f\x7f]/g, "")),
+    fc.string({ maxLength: maxLength / 2 }).map((s) =>
+      Buffer.from(s, "utf8")
+        .toString("latin1")
+        .replace(/[\0-\x08\x0a-\x1f\x7f]/g, ""),
+    ),
     fc.stringMatching(/^[%=;,"\\ .a-zA-Z0-9]{0,20}$/),
     fc.constantFrom("", " ", "%", "%E0%A4%A", "%zz", "%00", '"', '""', "=", ";", "null", "undefined", "[object Object]"),
   );
@@ -59,7 +63,14 @@ const base64urlText = fc.string({ unit: fc.constantFrom(...B64URL.split("")), ma
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ op: "same" } as const) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant("flip" as const), at: fc.nat(400), char: fc.constantFrom(...B64URL.split(""), ".", "=", "+", "/") }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("flip" as const),
+      at: fc.nat(400),
+      char: fc.constantFrom(...B64URL.split(""), ".", "=", "+", "/"),
+    }),
+  },
   fc.record({ op: fc.constant("truncate" as const), at: fc.nat(400) }),
   fc.record({ op: fc.constant("append" as const), text: headerText(12) }),
   fc.record({ op: fc.constant("delete" as const), at: fc.nat(400) }),
@@ -96,15 +107,41 @@ const jwtish = fc.record({
 });
 
 export const valueRecipe: fc.Arbitrary<ValueRecipe> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant("genuine" as const), which: fc.constantFrom<Which>("access", "refresh", "anti", "front"), mutation }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant("genuine" as const),
+      which: fc.constantFrom<Which>("access", "refresh", "anti", "front"),
+      mutation,
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("text" as const), text: headerText() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("big" as const), size: fc.constantFrom(1024, 10 * 1024, 17 * 1024), char: fc.constantFrom("a", "%", ".", "\xff") }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("big" as const),
+      size: fc.constantFrom(1024, 10 * 1024, 17 * 1024),
+      char: fc.constantFrom("a", "%", ".", "\xff"),
+    }),
+  },
   { weight: 2, arbitrary: jwtish },
 );
 
 const cookieName = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom("sAccessToken", "sRefreshToken") },
-  { weight: 2, arbitrary: fc.constantFrom("sFrontToken", "sAntiCsrf", "st-last-access-token-update", "SACCESSTOKEN", " sAccessToken", "sAccessToken ", "", "$Version") },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "sFrontToken",
+      "sAntiCsrf",
+      "st-last-access-token-update",
+      "SACCESSTOKEN",
+      " sAccessToken",
+      "sAccessToken ",
+      "",
+      "$Version",
+    ),
+  },
   { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/) },
 );
 
@@ -115,7 +152,17 @@ export const requestRecipe: fc.Arbitrary<RequestRecipe> = fc.record({
   headers: fc.array(
     fc.record({
       name: fc.oneof(
-        fc.constantFrom("authorization", "anti-csrf", "front-token", "rid", "st-auth-mode", "fdi-version", "origin", "content-type", "x-forwarded-for"),
+        fc.constantFrom(
+          "authorization",
+          "anti-csrf",
+          "front-token",
+          "rid",
+          "st-auth-mode",
+          "fdi-version",
+          "origin",
+          "content-type",
+          "x-forwarded-for",
+        ),
         fc.stringMatching(/^x-[a-z0-9-]{1,10}$/),
       ),
       value: valueRecipe,

@@ -30,8 +30,15 @@ describe("timingSafeEqual", () => {
 
   it("agrees with === on random strings", () => {
     for (let i = 0; i < 2000; i++) {
-      const a = Math.random().toString(36).slice(2, 2 + (i % 7));
-      const b = i % 3 === 0 ? a : Math.random().toString(36).slice(2, 2 + (i % 7));
+      const a = Math.random()
+        .toString(36)
+        .slice(2, 2 + (i % 7));
+      const b =
+        i % 3 === 0
+          ? a
+          : Math.random()
+              .toString(36)
+              .slice(2, 2 + (i % 7));
       expect(timingSafeEqual(a, b)).toBe(a === b);
     }
   });

@@ -22,9 +22,21 @@ afterAll(() => db?.close());
 const configs: Array<[string, Partial<CreateSessionsOptions>, CookiePolicy]> = [
   ["defaults", {}, { secure: true, sameSite: "Lax", refreshPath: "/auth/session/refresh" }],
   ["secure off for development", { cookies: { secure: false } }, { secure: false, sameSite: "Lax", refreshPath: "/auth/session/refresh" }],
-  ["SameSite strict, via-token", { cookies: { sameSite: "strict" }, antiCsrf: "via-token" }, { secure: true, sameSite: "Strict", refreshPath: "/auth/session/refresh" }],
-  ["SameSite none forces Secure", { cookies: { sameSite: "none", secure: false } }, { secure: true, sameSite: "None", refreshPath: "/auth/session/refresh" }],
-  ["a Domain and another base path", { cookies: { domain: "example.com" }, basePath: "/api/auth/" }, { secure: true, sameSite: "Lax", refreshPath: "/api/auth/session/refresh", domain: "example.com" }],
+  [
+    "SameSite strict, via-token",
+    { cookies: { sameSite: "strict" }, antiCsrf: "via-token" },
+    { secure: true, sameSite: "Strict", refreshPath: "/auth/session/refresh" },
+  ],
+  [
+    "SameSite none forces Secure",
+    { cookies: { sameSite: "none", secure: false } },
+    { secure: true, sameSite: "None", refreshPath: "/auth/session/refresh" },
+  ],
+  [
+    "a Domain and another base path",
+    { cookies: { domain: "example.com" }, basePath: "/api/auth/" },
+    { secure: true, sameSite: "Lax", refreshPath: "/api/auth/session/refresh", domain: "example.com" },
+  ],
 ];
 
 /** Runs one of each flow and hands every response to `check`, labelled. */
@@ -42,10 +54,31 @@ async function everyFlow(t: Target, base: string, check: (label: string, respons
   const stolen = client.jar.get("sRefreshToken") ?? "";
   await check("refresh again", await refresh(), false);
   t.clock.now += 11_000;
-  const theft = await t.app(rawRequest(`${base}/session/refresh`, { method: "POST", headers: [["cookie", `sRefreshToken=${stolen}`], ["rid", "session"], ["anti-csrf", client.antiCsrf ?? ""]] }));
+  const theft = await t.app(
+    rawRequest(`${base}/session/refresh`, {
+      method: "POST",
+      headers: [
+        ["cookie", `sRefreshToken=${stolen}`],
+        ["rid", "session"],
+        ["anti-csrf", client.antiCsrf ?? ""],
+      ],
+    }),
+  );
   expect(((await theft.clone().json()) as { message: string }).message).toBe("token theft detected");
   await check("token theft", theft, true);
-  await check("bad refresh token", await t.app(rawRequest(`${base}/session/refresh`, { method: "POST", headers: [["cookie", `sRefreshToken=${first}x`], ["rid", "s"]] })), true);
+  await check(
+    "bad refresh token",
+    await t.app(
+      rawRequest(`${base}/session/refresh`, {
+        method: "POST",
+        headers: [
+          ["cookie", `sRefreshToken=${first}x`],
+          ["rid", "s"],
+        ],
+      }),
+    ),
+    true,
+  );
   await check("sign-in for sign-out", await client.call("/login", { body: { userId: `cookie-user-${Math.random()}` } }), false);
   await check("sign-out", await client.call(`${base}/signout`, { method: "POST" }), true);
 }
@@ -85,16 +118,41 @@ describe("cookies through node:http (sessions.middleware)", () => {
     const policy: CookiePolicy = { secure: false, sameSite: "Strict", refreshPath: "/auth/session/refresh" };
     try {
       const user = await t.login();
-      const ok = await rawHttp(node.port, { method: "POST", path: "/auth/session/refresh", headers: [["cookie", `sRefreshToken=${user.refreshToken}`], ["rid", "session"]] });
+      const ok = await rawHttp(node.port, {
+        method: "POST",
+        path: "/auth/session/refresh",
+        headers: [
+          ["cookie", `sRefreshToken=${user.refreshToken}`],
+          ["rid", "session"],
+        ],
+      });
       expect(ok.status).toBe(200);
       expect(ok.headers.getSetCookie().length).toBe(2);
       expect(cookieProblems(ok.headers.getSetCookie(), policy, t.clock.now)).toEqual([]);
-      const bad = await rawHttp(node.port, { method: "POST", path: "/auth/session/refresh", headers: [["cookie", "sRefreshToken=nope"], ["rid", "session"]] });
+      const bad = await rawHttp(node.port, {
+        method: "POST",
+        path: "/auth/session/refresh",
+        headers: [
+          ["cookie", "sRefreshToken=nope"],
+          ["rid", "session"],
+        ],
+      });
       expect(bad.status).toBe(401);
       expect(clearsSession(bad)).toBe(true);
       expect(cookieProblems(bad.headers.getSetCookie(), policy, t.clock.now)).toEqual([]);
-      const access = ok.headers.getSetCookie().find((l) => l.startsWith("sAccessToken="))?.split(";")[0] ?? "";
-      const out = await rawHttp(node.port, { method: "POST", path: "/auth/signout", headers: [["cookie", access], ["rid", "session"]] });
+      const access =
+        ok.headers
+          .getSetCookie()
+          .find((l) => l.startsWith("sAccessToken="))
+          ?.split(";")[0] ?? "";
+      const out = await rawHttp(node.port, {
+        method: "POST",
+        path: "/auth/signout",
+        headers: [
+          ["cookie", access],
+          ["rid", "session"],
+        ],
+      });
       expect(out.status).toBe(200);
       expect(clearsSession(out)).toBe(true);
       expect(cookieProblems(out.headers.getSetCookie(), policy, t.clock.now)).toEqual([]);

@@ -97,21 +97,43 @@ describe('anti-CSRF "via-token": wrong tokens', () => {
     const other = await t.login();
     const token = user.antiCsrf ?? "";
     expect(token.length).toBeGreaterThan(20);
-    const wrong = [undefined, "", " ", other.antiCsrf, `${token}x`, token.slice(0, -1), token.toUpperCase(), `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`];
+    const wrong = [
+      undefined,
+      "",
+      " ",
+      other.antiCsrf,
+      `${token}x`,
+      token.slice(0, -1),
+      token.toUpperCase(),
+      `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`,
+    ];
     for (const value of wrong) {
-      const headers: [string, string][] = [["cookie", `sAccessToken=${user.accessToken}`], ["rid", "anti-csrf"]];
+      const headers: [string, string][] = [
+        ["cookie", `sAccessToken=${user.accessToken}`],
+        ["rid", "anti-csrf"],
+      ];
       if (value !== undefined) headers.push(["anti-csrf", value]);
       const response = await t.app(rawRequest("/data", { method: "POST", headers, body: "{}" }));
       expect(response.status, String(value)).toBe(401);
       expect(await code(response)).toBe("TRY_REFRESH_TOKEN");
       const refresh = await t.app(
-        rawRequest("/auth/session/refresh", { method: "POST", headers: [["cookie", `sRefreshToken=${user.refreshToken}`], ["rid", "session"], ...headers.slice(2)] }),
+        rawRequest("/auth/session/refresh", {
+          method: "POST",
+          headers: [["cookie", `sRefreshToken=${user.refreshToken}`], ["rid", "session"], ...headers.slice(2)],
+        }),
       );
       expect(refresh.status, String(value)).toBe(401);
       expect(clearsSession(refresh)).toBe(true);
     }
     const right = await t.app(
-      rawRequest("/data", { method: "POST", headers: [["cookie", `sAccessToken=${user.accessToken}`], ["anti-csrf", token]], body: "{}" }),
+      rawRequest("/data", {
+        method: "POST",
+        headers: [
+          ["cookie", `sAccessToken=${user.accessToken}`],
+          ["anti-csrf", token],
+        ],
+        body: "{}",
+      }),
     );
     expect(right.status).toBe(200);
   });

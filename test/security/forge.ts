@@ -36,7 +36,12 @@ export async function keyMaterial(db: TestDb): Promise<string[]> {
 }
 
 /** Signs any payload bytes under any protected header with a private JWK. */
-export async function signRaw(header: Record<string, unknown>, payload: string | Uint8Array, privateJwk: JWK, alg: string): Promise<string> {
+export async function signRaw(
+  header: Record<string, unknown>,
+  payload: string | Uint8Array,
+  privateJwk: JWK,
+  alg: string,
+): Promise<string> {
   const key = await importJWK(privateJwk, alg);
   const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
   return new CompactSign(bytes).setProtectedHeader({ ...header, alg } as { alg: string }).sign(key);

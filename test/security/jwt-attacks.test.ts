@@ -39,11 +39,26 @@ afterAll(async () => {
 /** A protected GET and a sign-out with `token`: both refused, nothing revoked, nothing cleared. */
 async function expectRefused(token: string, t: Target = target, who: Genuine = victim) {
   const cookie = `sAccessToken=${token}`;
-  const me = await t.app(rawRequest("/me", { headers: [["cookie", cookie], ["rid", "anti-csrf"]] }));
+  const me = await t.app(
+    rawRequest("/me", {
+      headers: [
+        ["cookie", cookie],
+        ["rid", "anti-csrf"],
+      ],
+    }),
+  );
   expect(me.status).toBe(401);
   expect(((await me.json()) as { code: string }).code).toBe("TRY_REFRESH_TOKEN");
   expect(me.headers.getSetCookie()).toEqual([]);
-  const out = await t.app(rawRequest("/auth/signout", { method: "POST", headers: [["cookie", cookie], ["rid", "session"]] }));
+  const out = await t.app(
+    rawRequest("/auth/signout", {
+      method: "POST",
+      headers: [
+        ["cookie", cookie],
+        ["rid", "session"],
+      ],
+    }),
+  );
   expect(out.status).toBe(401);
   expect(await out.json()).toEqual({ message: "try refresh token" });
   expect(await t.sessions.getSessionInformation(who.handle)).toBeDefined();
@@ -106,7 +121,12 @@ describe("signature attacks", () => {
 
   it("a valid token with a changed payload and the original signature is refused", async () => {
     const [h, , s] = victim.accessToken.split(".");
-    for (const change of [{ sub: "admin" }, { role: "admin" }, { exp: Number(claims.exp) + 3600 }, { sessionHandle: "00000000-0000-4000-8000-000000000000" }]) {
+    for (const change of [
+      { sub: "admin" },
+      { role: "admin" },
+      { exp: Number(claims.exp) + 3600 },
+      { sessionHandle: "00000000-0000-4000-8000-000000000000" },
+    ]) {
       await expectRefused(`${h}.${b64json({ ...claims, ...change })}.${s}`);
     }
     // Same claims, re-encoded differently (key order, spacing): different signing input.
@@ -115,7 +135,15 @@ describe("signature attacks", () => {
 
   it("truncated, padded and re-segmented tokens are refused", async () => {
     const t = victim.accessToken;
-    for (const bad of [t.slice(0, -1), t.slice(0, t.lastIndexOf(".")), `${t}.`, `${t}=`, `.${t}`, t.split(".").reverse().join("."), t.replace(/\./g, "..")]) {
+    for (const bad of [
+      t.slice(0, -1),
+      t.slice(0, t.lastIndexOf(".")),
+      `${t}.`,
+      `${t}=`,
+      `.${t}`,
+      t.split(".").reverse().join("."),
+      t.replace(/\./g, ".."),
+    ]) {
       await expectRefused(bad);
     }
   });

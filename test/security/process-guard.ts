@@ -14,7 +14,10 @@ export function guardProcess(): void {
   afterEach(async () => {
     // Let rejections of work a test left behind surface before judging.
     await new Promise((resolve) => setImmediate(resolve));
-    expect(seen.map((e) => (e instanceof Error ? (e.stack ?? String(e)) : String(e))), "unhandled rejections or uncaught exceptions").toEqual([]);
+    expect(
+      seen.map((e) => (e instanceof Error ? (e.stack ?? String(e)) : String(e))),
+      "unhandled rejections or uncaught exceptions",
+    ).toEqual([]);
   });
   afterAll(() => {
     process.off("unhandledRejection", onRejection);

@@ -6,7 +6,16 @@
 import fc from "fast-check";
 import { type RequestRecipe, renderHeaders, requestRecipe } from "./arbitraries.js";
 import { rawHttp } from "./node-app.js";
-import { type CookiePolicy, DEFAULT_POLICY, clearsSession, cookieCandidates, cookieProblems, jsonBody, sameJwt, touchesSession } from "./oracle.js";
+import {
+  type CookiePolicy,
+  DEFAULT_POLICY,
+  clearsSession,
+  cookieCandidates,
+  cookieProblems,
+  jsonBody,
+  sameJwt,
+  touchesSession,
+} from "./oracle.js";
 import { type Genuine, type Target, rawRequest } from "./target.js";
 
 export interface HostileProperty {
@@ -71,7 +80,14 @@ async function alive(target: Target, handle: string): Promise<boolean> {
 }
 
 /** Checks the answer of one ordinary (app) route against the request that produced it. */
-async function checkOrdinary(target: Target, genuine: Genuine, path: string, headers: [string, string][], response: Response, policy: CookiePolicy) {
+async function checkOrdinary(
+  target: Target,
+  genuine: Genuine,
+  path: string,
+  headers: [string, string][],
+  response: Response,
+  policy: CookiePolicy,
+) {
   const body = await basics(target, response, policy);
   const cookie = cookieHeader(headers);
   const sent = firstCookie(cookie, "sAccessToken");
@@ -171,19 +187,30 @@ async function runCase(
  * The properties over one target. `deliver` picks fetch or node:http; `policy` is the
  * deployment's cookie policy. Sessions are fresh per case where a case can change them.
  */
-export function hostileProperties(target: Target, deliver: Deliver, label: string, policy: CookiePolicy = DEFAULT_POLICY): HostileProperty[] {
+export function hostileProperties(
+  target: Target,
+  deliver: Deliver,
+  label: string,
+  policy: CookiePolicy = DEFAULT_POLICY,
+): HostileProperty[] {
   let shared: Promise<Genuine> | undefined;
   const sharedSession = () => (shared ??= target.login({ role: "member" }));
   const fresh = () => target.login({ role: "member" });
   const isNode = label.includes("node");
 
   const ordinary = fc.asyncProperty(
-    fc.record({ path: fc.constantFrom(...ORDINARY.filter((p) => !isNode || p !== "/data")), method: fc.constantFrom(...METHODS), recipe: requestRecipe }),
+    fc.record({
+      path: fc.constantFrom(...ORDINARY.filter((p) => !isNode || p !== "/data")),
+      method: fc.constantFrom(...METHODS),
+      recipe: requestRecipe,
+    }),
     async ({ path, method, recipe }) => {
       const genuine = await sharedSession();
       const headers = renderHeaders(recipe as RequestRecipe, genuine);
       const response = await deliver({ method, path, headers });
-      await runCase(`${label} ${method} ${path}`, recipe, headers, response, () => checkOrdinary(target, genuine, path, headers, response, policy));
+      await runCase(`${label} ${method} ${path}`, recipe, headers, response, () =>
+        checkOrdinary(target, genuine, path, headers, response, policy),
+      );
     },
   );
 

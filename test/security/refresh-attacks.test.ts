@@ -25,7 +25,15 @@ const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
 
 /** POST /auth/session/refresh with exactly this refresh cookie (and the SDK's rid header). */
 function refreshWith(token: string, t: Target = target): Promise<Response> {
-  return t.app(rawRequest("/auth/session/refresh", { method: "POST", headers: [["cookie", `sRefreshToken=${token}`], ["rid", "session"]] }));
+  return t.app(
+    rawRequest("/auth/session/refresh", {
+      method: "POST",
+      headers: [
+        ["cookie", `sRefreshToken=${token}`],
+        ["rid", "session"],
+      ],
+    }),
+  );
 }
 
 async function expectUnauthorisedRefresh(response: Response) {
@@ -68,7 +76,11 @@ describe("reuse of a rotated-away refresh token", () => {
     target.clock.now += 5_000;
     const second = await refreshWith(old);
     expect(second.status).toBe(200);
-    const cookieOf = (r: Response) => r.headers.getSetCookie().find((l) => l.startsWith("sRefreshToken="))?.split(";")[0];
+    const cookieOf = (r: Response) =>
+      r.headers
+        .getSetCookie()
+        .find((l) => l.startsWith("sRefreshToken="))
+        ?.split(";")[0];
     expect(cookieOf(second)).toBe(cookieOf(first));
     await expectAlive(user);
   });
@@ -143,7 +155,13 @@ describe("tokens that are not this session's current token", () => {
     const user = await target.login();
     await expectUnauthorisedRefresh(await refreshWith(user.accessToken));
     const both = await target.app(
-      rawRequest("/auth/session/refresh", { method: "POST", headers: [["cookie", `sAccessToken=${user.accessToken}`], ["rid", "session"]] }),
+      rawRequest("/auth/session/refresh", {
+        method: "POST",
+        headers: [
+          ["cookie", `sAccessToken=${user.accessToken}`],
+          ["rid", "session"],
+        ],
+      }),
     );
     await expectUnauthorisedRefresh(both);
     await expectAlive(user);

@@ -85,7 +85,15 @@ for (const mode of ["check-database", "notify"] as const) {
       expect(await refresh.json()).toEqual({ message: "unauthorised" });
       expect(clearsSession(refresh)).toBe(true);
       const signout = async () =>
-        a.app(rawRequest("/auth/signout", { method: "POST", headers: [["cookie", `sAccessToken=${user.accessToken}`], ["rid", "session"]] }));
+        a.app(
+          rawRequest("/auth/signout", {
+            method: "POST",
+            headers: [
+              ["cookie", `sAccessToken=${user.accessToken}`],
+              ["rid", "session"],
+            ],
+          }),
+        );
       const deadline = Date.now() + 2000;
       let response = await signout();
       while (response.status === 200 && Date.now() < deadline) response = await signout();

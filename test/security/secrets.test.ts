@@ -33,7 +33,8 @@ function recorder() {
   );
   return {
     lines,
-    add: (value: unknown) => lines.push(typeof value === "string" ? value : `${inspect(value, { depth: 10, showHidden: true })}\n${safeJson(value)}`),
+    add: (value: unknown) =>
+      lines.push(typeof value === "string" ? value : `${inspect(value, { depth: 10, showHidden: true })}\n${safeJson(value)}`),
     restore: () => {
       for (const s of spies) s.mockRestore();
     },
@@ -73,7 +74,10 @@ describe("no secret in logs, errors, bodies or public JSON", () => {
     for (const r of restore.splice(0)) r();
   });
 
-  for (const options of [{ antiCsrf: "via-token" as const, revocation: "check-database" as const }, { secret: SERVER_SECRET, revocation: "notify" as const }]) {
+  for (const options of [
+    { antiCsrf: "via-token" as const, revocation: "check-database" as const },
+    { secret: SERVER_SECRET, revocation: "notify" as const },
+  ]) {
     it(`across every flow and failure (${JSON.stringify(options).replace(SERVER_SECRET, "…")})`, async () => {
       const rec = recorder();
       restore.push(rec.restore);
@@ -97,7 +101,17 @@ describe("no secret in logs, errors, bodies or public JSON", () => {
         }
         await record(await other.client.call("/data", { body: {}, rid: false, antiCsrf: false }));
         target.clock.now += 11_000;
-        await record(await app(rawRequest("/auth/session/refresh", { method: "POST", headers: [["cookie", `sRefreshToken=${old}`], ["rid", "session"]] })));
+        await record(
+          await app(
+            rawRequest("/auth/session/refresh", {
+              method: "POST",
+              headers: [
+                ["cookie", `sRefreshToken=${old}`],
+                ["rid", "session"],
+              ],
+            }),
+          ),
+        );
         await record(await user.client.call("/me"));
         await record(await other.client.call("/auth/signout", { method: "POST" }));
         // Errors thrown to application code, and the public objects.
@@ -112,7 +126,10 @@ describe("no secret in logs, errors, bodies or public JSON", () => {
         }
         const third = await target.login({ role: "x" });
         const headers = new Headers();
-        const session = (await sessions.getSession(rawRequest("/me", { headers: [["cookie", `sAccessToken=${third.accessToken}`]] }), headers)) as Session;
+        const session = (await sessions.getSession(
+          rawRequest("/me", { headers: [["cookie", `sAccessToken=${third.accessToken}`]] }),
+          headers,
+        )) as Session;
         rec.add(session);
         rec.add(sessions);
         rec.add(await sessions.getSessionInformation(third.handle));
@@ -176,7 +193,12 @@ describe("no secret when the store fails", () => {
       rec.add(await response?.text());
       const text = rec.lines.join("\n");
       expect(text).toContain("refused by test");
-      expect(leaks(text, randoms.filter((r) => r.length >= 40))).toEqual([]);
+      expect(
+        leaks(
+          text,
+          randoms.filter((r) => r.length >= 40),
+        ),
+      ).toEqual([]);
     } finally {
       rec.restore();
       await sessions?.close();

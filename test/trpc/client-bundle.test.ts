@@ -59,7 +59,20 @@ describe("the example page", () => {
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
     const html = await page.text();
-    for (const id of ["status", "error", "signup-name", "signup-password", "signin-name", "display-name", "rename-input", "note-input", "notes-list", "sessions-list", "signout", "signout-everywhere"]) {
+    for (const id of [
+      "status",
+      "error",
+      "signup-name",
+      "signup-password",
+      "signin-name",
+      "display-name",
+      "rename-input",
+      "note-input",
+      "notes-list",
+      "sessions-list",
+      "signout",
+      "signout-everywhere",
+    ]) {
       expect(html).toContain(`id="${id}"`);
     }
     const script = await fetch(`${served.url}/app.js`);

@@ -53,7 +53,14 @@ async function serve(antiCsrf: AntiCsrfMode, contextOptions?: SessionContextOpti
     serveFetch(async (req) => {
       const own = await sessions.handle(req);
       if (own) return own;
-      return fetchRequestHandler({ endpoint: "/trpc", req, router, createContext, allowMethodOverride: true, responseMeta: sessionResponseMeta });
+      return fetchRequestHandler({
+        endpoint: "/trpc",
+        req,
+        router,
+        createContext,
+        allowMethodOverride: true,
+        responseMeta: sessionResponseMeta,
+      });
     }),
   );
   return { ...server, sessions };

@@ -54,10 +54,11 @@ describe("examples/trpc/minimal.ts", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
     url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-    close = () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+    close = () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
   });
   afterAll(async () => {
     await close();

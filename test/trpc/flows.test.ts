@@ -223,7 +223,9 @@ describe.each(adapterKinds)("tRPC example on the %s adapter", (kind) => {
     expect(error.data).toMatchObject({ code: "FORBIDDEN", httpStatus: 403 });
     expect(error.data?.sessionCode).toBeUndefined();
     const root = createClient(served.url, { now: clock });
-    await root.trpc.signUp.mutate({ name: `root`, password: PASSWORD }).catch(() => root.trpc.signIn.mutate({ name: "root", password: PASSWORD }));
+    await root.trpc.signUp
+      .mutate({ name: `root`, password: PASSWORD })
+      .catch(() => root.trpc.signIn.mutate({ name: "root", password: PASSWORD }));
     expect(await root.trpc.adminStats.query()).toEqual({ sessionsOfMine: expect.any(Number) });
   });
 

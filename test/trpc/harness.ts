@@ -104,7 +104,10 @@ export interface TestClient {
 }
 
 /** A tRPC client like the example page's: sessionRefreshLink, then an HTTP link, with a cookie jar. */
-export function createClient(url: string, options: { now?: () => number; link?: LinkKind; jar?: CookieJar; refreshLink?: boolean } = {}): TestClient {
+export function createClient(
+  url: string,
+  options: { now?: () => number; link?: LinkKind; jar?: CookieJar; refreshLink?: boolean } = {},
+): TestClient {
   const jar = options.jar ?? new CookieJar(options.now);
   const storage = memoryStorage();
   const client = { jar, storage, expired: 0 } as TestClient;
@@ -125,7 +128,9 @@ export function createClient(url: string, options: { now?: () => number; link?: 
 }
 
 /** The error a promise rejects with (fails the test when it resolves). */
-export async function rejection(promise: Promise<unknown>): Promise<{ message: string; data?: Record<string, unknown> & { sessionCode?: string; code?: string; httpStatus?: number } }> {
+export async function rejection(
+  promise: Promise<unknown>,
+): Promise<{ message: string; data?: Record<string, unknown> & { sessionCode?: string; code?: string; httpStatus?: number } }> {
   try {
     await promise;
   } catch (error) {

@@ -34,11 +34,11 @@ const router = t.router({
   spread: t.procedure.use(({ ctx, next }) => next({ ctx: { session: ctx.session } })).query(() => ({ userId: "overhead" })),
 });
 const createContext = createSessionContext(sessions);
-const trpc = (path: string, extra: Record<string, string> = {}) => () =>
+const trpc = (path: string, extra: Record<string, string> = {}, rid = true) => () =>
   fetchRequestHandler({
     endpoint: "/trpc",
     router,
-    req: new Request(`http://localhost/trpc/${path}`, { headers: { rid: "anti-csrf", ...extra } }),
+    req: new Request(`http://localhost/trpc/${path}`, { headers: { ...(rid ? { rid: "anti-csrf" } : {}), ...extra } }),
     createContext: (opts) => createContext(opts),
   });
 
@@ -66,9 +66,11 @@ const sides: [string, () => Response | Promise<Response>][] = [
   ["tRPC public (no cookie)", trpc("hello")],
   ["tRPC public, cookie sent", trpc("hello", { cookie })],
   ["tRPC protected", trpc("me", { cookie })],
+  ["tRPC protected, no rid header (plain client)", trpc("me", { cookie }, false)],
   ["tRPC pass-through middleware, cookie sent", trpc("bare", { cookie })],
   ["tRPC middleware passing { ctx }, cookie sent", trpc("spread", { cookie })],
   ["Yoga public (no cookie)", gql("{ hello }")],
+  ["Yoga public, cookie sent", gql("{ hello }", { cookie })],
   ["Yoga @auth", gql("{ me }", { cookie })],
 ];
 const times = new Map<string, number[]>(sides.map(([name]) => [name, []]));

@@ -144,22 +144,37 @@ export function createSessionContext(sessions: Sessions, options: SessionContext
       if (error.code === "GENERAL_ERROR") throw toTRPCError(error);
       failure = error;
     }
+    // Checked on first need only: most calls are queries over GET that the policy leaves
+    // unchecked, and a failed check (a client that sends no `rid`) costs a thrown error.
+    let csrfChecked = false;
     let csrfFailure: SessionError | undefined;
-    if (verified) {
+    const csrfFailureOf = (): SessionError | undefined => {
+      if (csrfChecked || !verified) return csrfFailure;
+      csrfChecked = true;
       try {
         checkAntiCsrf(sessions, req, verified);
       } catch (error) {
         if (!isSessionError(error)) throw error;
         csrfFailure = error;
       }
-    }
+      return csrfFailure;
+    };
     // Streamed responses (httpBatchStreamLink, SSE subscriptions) send their headers before any
     // procedure finishes: a cookie set later would be lost, so session calls that set cookies fail
     // loudly instead. Headers written above, during resolution, still go out.
     if (input.info?.accept === "application/jsonl" || input.info?.type === "subscription") markResponseSent(response);
 
     const type = input.info?.type ?? "unknown";
-    const state: SessionState = { sessions, verified, failure, csrfFailure, method, policy };
+    const state: SessionState = {
+      sessions,
+      verified,
+      failure,
+      get csrfFailure() {
+        return csrfFailureOf();
+      },
+      method,
+      policy,
+    };
     // A batch of mutations in which a protected call cannot run is refused whole, before any call
     // runs: a client that refreshes and then retries the whole request (the SuperTokens SDK does,
     // on the batch's 401) must not repeat the public mutations of the batch.
@@ -169,7 +184,7 @@ export function createSessionContext(sessions: Sessions, options: SessionContext
       if (refusal) throw toTRPCError(refusal);
     }
     // Never hand a session that failed a required anti-CSRF check to a procedure, public or not.
-    const session = csrfFailure && antiCsrfApplies(policy, type, method) ? undefined : verified;
+    const session = antiCsrfApplies(policy, type, method) && state.csrfFailure ? undefined : verified;
     const context: SessionContext = {
       session,
       sessions,

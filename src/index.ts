@@ -18,6 +18,7 @@ export type { SessionRequest, SessionResponse, NodeResponseLike } from "./core/h
 export type { NodeMiddleware } from "./core/handler.js";
 export type { PublicJwk } from "./core/keys.js";
 export type { SameSite } from "./core/cookies.js";
+export type { RandomBytes } from "./core/encoding.js";
 export type {
   JsonObject,
   KeyRecord,

@@ -42,6 +42,7 @@ export function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined
   return base64url(out) === text ? out : undefined;
 }
 
+/** A source of random bytes (the `randomBytes` option; tests inject a seeded one). */
 export type RandomBytes = (length: number) => Uint8Array<ArrayBuffer>;
 
 export const cryptoRandomBytes: RandomBytes = (length) => crypto.getRandomValues(new Uint8Array(length));

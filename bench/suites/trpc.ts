@@ -38,9 +38,14 @@ export async function trpcSuite(ctx: SuiteContext): Promise<Figure[]> {
   for (const [i, mode] of modes.entries()) {
     const s = await trpcSides(`trpc ${mode}`, servers[i] as Child, `trpc-${mode}-user`);
     sides.push(s.public, s.protected);
+    // What the cookie alone costs (HTTP parsing, tRPC's Request conversion), without protection.
+    if (mode === "none") sides.push({ ...s.public, name: "trpc none public, cookie sent", headers: s.protected.headers });
   }
   const results = await runInterleaved(sides, ctx.settings);
-  return modes.map((mode) => {
+  const cookieCost = modes.includes("none")
+    ? [figure("trpc", ctx.kind, results, "tRPC public with cookie / public (the cookie's own cost)", "trpc none public, cookie sent", "trpc none public")]
+    : [];
+  const protection = modes.map((mode) => {
     const target = TARGETS[mode];
     const applies = target !== undefined && (mode !== "check-database" || ctx.kind === "postgres");
     return figure(
@@ -53,4 +58,5 @@ export async function trpcSuite(ctx: SuiteContext): Promise<Figure[]> {
       applies ? { min: target } : undefined,
     );
   });
+  return [...protection, ...cookieCost];
 }

@@ -56,7 +56,7 @@ for (const name of only) if (!SUITES.includes(name)) throw new Error(`unknown su
 const databaseUrl = process.env.DATABASE_URL;
 const kinds = (args.kind?.split(",").map((s) => s.trim()) ?? (databaseUrl ? ["postgres", "pglite"] : ["pglite"])) as DbKind[];
 if (kinds.includes("postgres") && !databaseUrl) throw new Error("--kind=postgres needs DATABASE_URL");
-if (!databaseUrl) log("DATABASE_URL is not set: every figure runs on PGlite (set it for the Postgres figures and the peers).");
+if (!databaseUrl) log("DATABASE_URL is not set: every figure runs on PGlite, peers included (set it for the Postgres figures).");
 
 const settings = {
   seconds: Number(args.seconds ?? (quick ? 1 : 2)),

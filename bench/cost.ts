@@ -33,7 +33,11 @@ try {
   const headers = new Headers();
   const created = await sessions.createNewSession({ userId: "cost", jwtPayload: { role: "member" } }, headers);
   const handle = created.getHandle();
-  const cookieOf = (name: string, h: Headers) => h.getSetCookie().find((c) => c.startsWith(`${name}=`))?.split(";")[0] ?? "";
+  const cookieOf = (name: string, h: Headers) =>
+    h
+      .getSetCookie()
+      .find((c) => c.startsWith(`${name}=`))
+      ?.split(";")[0] ?? "";
   const access = cookieOf("sAccessToken", headers);
   let refresh = cookieOf("sRefreshToken", headers);
   await uncached.getSession({ headers: { cookie: access } }, new Headers());
@@ -61,7 +65,9 @@ try {
     await sessions.refreshSession({ method: "POST", headers: { cookie: refresh, rid: "session" } }, h);
     refresh = cookieOf("sRefreshToken", h);
   });
-  await measure("  of which: sign an access token", () => engine.tokens.sign({ userId: "cost", handle, payload: { role: "member" }, antiCsrfToken: undefined }));
+  await measure("  of which: sign an access token", () =>
+    engine.tokens.sign({ userId: "cost", handle, payload: { role: "member" }, antiCsrfToken: undefined }),
+  );
   await measure("  of which: store.rotateRefresh (drizzle)", () =>
     engine.options.store.rotateRefresh({
       handle: "00000000-0000-4000-8000-000000000000",
@@ -76,18 +82,21 @@ try {
   await measure("  of which: one SHA-256 (WebCrypto)", () => crypto.subtle.digest("SHA-256", new TextEncoder().encode(refresh)));
   const hmacKey = await engine.keys.refreshKey();
   await measure("  of which: one HMAC (WebCrypto)", () => crypto.subtle.sign("HMAC", hmacKey, new TextEncoder().encode(refresh)));
-  await measure("bare SELECT 1", () => bench.query("SELECT 1 FROM sessionkit_sessions WHERE handle = $1 AND expires_at > $2::timestamptz LIMIT 1", [handle, now()]));
+  await measure("bare SELECT 1", () =>
+    bench.query("SELECT 1 FROM sessionkit_sessions WHERE handle = $1 AND expires_at > $2::timestamptz LIMIT 1", [handle, now()]),
+  );
   await measure("store.sessionExists (drizzle)", () => engine.options.store.sessionExists(handle, new Date()));
   await measure("getSession, cached token", () => sessions.getSession({ headers: { cookie: access } }, headers));
   await measure("getSession, verified every time", () => uncached.getSession({ headers: { cookie: access } }, headers));
-  await measure("bare SELECT session_data", () => bench.query("SELECT session_data FROM sessionkit_sessions WHERE handle = $1 AND expires_at > $2::timestamptz", [handle, now()]));
+  await measure("bare SELECT session_data", () =>
+    bench.query("SELECT session_data FROM sessionkit_sessions WHERE handle = $1 AND expires_at > $2::timestamptz", [handle, now()]),
+  );
   await measure("Session.getSessionData", () => created.getSessionData());
   await measure("bare UPDATE jwt_payload", () =>
-    bench.query("UPDATE sessionkit_sessions SET jwt_payload = $1::text::jsonb WHERE handle = $2 AND expires_at > $3::timestamptz RETURNING handle", [
-      '{"role":"member"}',
-      handle,
-      now(),
-    ]),
+    bench.query(
+      "UPDATE sessionkit_sessions SET jwt_payload = $1::text::jsonb WHERE handle = $2 AND expires_at > $3::timestamptz RETURNING handle",
+      ['{"role":"member"}', handle, now()],
+    ),
   );
   await measure("Session.updateJWTPayload", () => created.updateJWTPayload({ role: "member" }));
 

@@ -13,7 +13,11 @@ import { runSide } from "./lib/load.js";
 import { trpcSides } from "./suites/trpc.js";
 
 const { values } = parseArgs({
-  options: { revocation: { type: "string", default: "none" }, turns: { type: "string", default: "8" }, top: { type: "string", default: "25" } },
+  options: {
+    revocation: { type: "string", default: "none" },
+    turns: { type: "string", default: "8" },
+    top: { type: "string", default: "25" },
+  },
 });
 const dir = mkdtempSync(join(tmpdir(), "sk-diff-profile-"));
 profileChildrenInto(dir);

@@ -24,7 +24,11 @@ await migrate(db);
 const sessions = createSessions({ store: drizzleStore(db), cookies: { secure: false } });
 const headers = new Headers();
 await sessions.createNewSession({ userId: "overhead", jwtPayload: { role: "member" } }, headers);
-const cookie = headers.getSetCookie().find((c) => c.startsWith("sAccessToken="))?.split(";")[0] ?? "";
+const cookie =
+  headers
+    .getSetCookie()
+    .find((c) => c.startsWith("sAccessToken="))
+    ?.split(";")[0] ?? "";
 
 const t = initTRPC.context<SessionContext>().create();
 const router = t.router({
@@ -34,13 +38,15 @@ const router = t.router({
   spread: t.procedure.use(({ ctx, next }) => next({ ctx: { session: ctx.session } })).query(() => ({ userId: "overhead" })),
 });
 const createContext = createSessionContext(sessions);
-const trpc = (path: string, extra: Record<string, string> = {}, rid = true) => () =>
-  fetchRequestHandler({
-    endpoint: "/trpc",
-    router,
-    req: new Request(`http://localhost/trpc/${path}`, { headers: { ...(rid ? { rid: "anti-csrf" } : {}), ...extra } }),
-    createContext: (opts) => createContext(opts),
-  });
+const trpc =
+  (path: string, extra: Record<string, string> = {}, rid = true) =>
+  () =>
+    fetchRequestHandler({
+      endpoint: "/trpc",
+      router,
+      req: new Request(`http://localhost/trpc/${path}`, { headers: { ...(rid ? { rid: "anti-csrf" } : {}), ...extra } }),
+      createContext: (opts) => createContext(opts),
+    });
 
 const { authDirectiveTypeDefs, authDirectiveTransformer } = authDirective();
 const yoga = createYoga({
@@ -53,14 +59,16 @@ const yoga = createYoga({
   plugins: [useSessions(sessions)],
   logging: false,
 });
-const gql = (query: string, extra: Record<string, string> = {}) => () =>
-  yoga.fetch(
-    new Request("http://localhost/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", rid: "anti-csrf", ...extra },
-      body: JSON.stringify({ query }),
-    }),
-  );
+const gql =
+  (query: string, extra: Record<string, string> = {}) =>
+  () =>
+    yoga.fetch(
+      new Request("http://localhost/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", rid: "anti-csrf", ...extra },
+        body: JSON.stringify({ query }),
+      }),
+    );
 
 const sides: [string, () => Response | Promise<Response>][] = [
   ["tRPC public (no cookie)", trpc("hello")],

@@ -59,7 +59,9 @@ for (const file of positionals) {
     const node = byId.get(id) as ProfileNode;
     let t = self.get(id) ?? 0;
     const { functionName, url, lineNumber } = node.callFrame;
-    const key = url.includes(values.focus as string) ? `${functionName || "(anonymous)"} ${url.replace(/^.*\/(src|bench)\//, "$1/")}:${lineNumber + 1}` : undefined;
+    const key = url.includes(values.focus as string)
+      ? `${functionName || "(anonymous)"} ${url.replace(/^.*\/(src|bench)\//, "$1/")}:${lineNumber + 1}`
+      : undefined;
     const fresh = key !== undefined && !open.has(key);
     if (fresh) open.add(key);
     for (const child of node.children ?? []) t += walk(child, open);
@@ -72,7 +74,9 @@ for (const file of positionals) {
   const childIds = new Set(profile.nodes.flatMap((n) => n.children ?? []));
   for (const n of profile.nodes) if (!childIds.has(n.id)) walk(n.id, new Set());
   const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)}%`;
-  console.log(`\n${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (${((100 * busy) / total).toFixed(0)}%)`);
+  console.log(
+    `\n${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (${((100 * busy) / total).toFixed(0)}%)`,
+  );
   console.log("\nself time by area (of busy time):");
   for (const [a, t] of [...areas].sort((x, y) => y[1] - x[1]).slice(0, 15)) console.log(`  ${pct(t)}  ${a}`);
   console.log(`\ntop ${values.top} functions by self time:`);

@@ -85,7 +85,11 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+] as const) {
   process.once(signal, () => {
     log(`\n${signal}: stopping servers and dropping the bench schema`);
     void cleanup().finally(() => process.exit(code));

@@ -5,7 +5,11 @@ export function cookieHeader(setCookies: string[], path = "/"): string {
   const pairs: string[] = [];
   for (const line of setCookies) {
     const [pair = "", ...attributes] = line.split(";");
-    const cookiePath = attributes.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith("path="))?.slice(5) ?? "/";
+    const cookiePath =
+      attributes
+        .map((a) => a.trim())
+        .find((a) => a.toLowerCase().startsWith("path="))
+        ?.slice(5) ?? "/";
     const eq = pair.indexOf("=");
     if (eq === -1 || eq === pair.length - 1 || !path.startsWith(cookiePath)) continue;
     pairs.push(pair.trim());

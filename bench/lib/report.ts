@@ -33,7 +33,15 @@ export function machine(): Machine {
 export interface Report {
   date: string;
   machine: Machine;
-  settings: { seconds: number; rounds: number; slices: number; warmupSeconds: number; connections: number; quick: boolean; kinds: string[] };
+  settings: {
+    seconds: number;
+    rounds: number;
+    slices: number;
+    warmupSeconds: number;
+    connections: number;
+    quick: boolean;
+    kinds: string[];
+  };
   /** 1-minute load average sampled before each group: how busy the machine was while measuring. */
   load: { group: string; load1: number }[];
   figures: Figure[];
@@ -52,7 +60,9 @@ function rows(report: Report): string[][] {
     fmt(f.ratio),
     `${fmt(f.min)}–${fmt(f.max)}`,
     `${f.numeratorRps.toFixed(0)} / ${f.denominatorRps.toFixed(0)}`,
-    f.numeratorCpuUs === undefined || f.denominatorCpuUs === undefined ? "" : `${f.numeratorCpuUs.toFixed(0)} / ${f.denominatorCpuUs.toFixed(0)}`,
+    f.numeratorCpuUs === undefined || f.denominatorCpuUs === undefined
+      ? ""
+      : `${f.numeratorCpuUs.toFixed(0)} / ${f.denominatorCpuUs.toFixed(0)}`,
     targetText(f),
     verdict(f),
   ]);
@@ -64,7 +74,11 @@ const HEAD = ["figure", "db", "ratio", "rounds", "req/s (num / den)", "server CP
 export function table(report: Report): string {
   const all = [HEAD, ...rows(report)];
   const widths = HEAD.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   const out = [line(HEAD), widths.map((w) => "-".repeat(w)).join("  "), ...rows(report).map(line)];
   for (const m of report.memory) out.push("", memoryLine(m));
   return out.join("\n");

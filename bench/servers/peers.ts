@@ -69,10 +69,7 @@ function luciaPeer(): Auth<Ctx> {
       await bench.db.insert(luciaUser).values({ id: userId, username: userId }).onConflictDoNothing();
       const token = lucia.generateSessionToken();
       const session = await lucia.createSession(token, userId);
-      ctx.res.setHeader(
-        "set-cookie",
-        `session=${token}; HttpOnly; SameSite=Lax; Path=/; Expires=${session.expiresAt.toUTCString()}`,
-      );
+      ctx.res.setHeader("set-cookie", `session=${token}; HttpOnly; SameSite=Lax; Path=/; Expires=${session.expiresAt.toUTCString()}`);
     },
   };
 }

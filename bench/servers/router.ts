@@ -7,7 +7,11 @@ import { z } from "zod";
 
 /** How one implementation signs a user in and says who the caller is. */
 export interface Auth<Ctx extends object> {
-  createContext(opts: { req: import("node:http").IncomingMessage; res: import("node:http").ServerResponse; info: unknown }): Ctx | Promise<Ctx>;
+  createContext(opts: {
+    req: import("node:http").IncomingMessage;
+    res: import("node:http").ServerResponse;
+    info: unknown;
+  }): Ctx | Promise<Ctx>;
   /** Protects a procedure: throws UNAUTHORIZED or returns the caller's user id (unused when `protect` is given). */
   userIdOf(ctx: Ctx): string | Promise<string>;
   /** The user id inside a protected procedure; default: what the middleware put in `ctx.userId`. */

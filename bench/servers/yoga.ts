@@ -7,7 +7,11 @@ import { drizzleStore } from "../../src/storage/index.js";
 import { openDb, serve } from "./common.js";
 
 const bench = await openDb();
-const sessions = createSessions({ store: drizzleStore(bench.db), cookies: { secure: false }, onWarning: (m) => console.error(`[yoga] ${m}`) });
+const sessions = createSessions({
+  store: drizzleStore(bench.db),
+  cookies: { secure: false },
+  onWarning: (m) => console.error(`[yoga] ${m}`),
+});
 
 const { authDirectiveTypeDefs, authDirectiveTransformer } = authDirective();
 const schema = authDirectiveTransformer(

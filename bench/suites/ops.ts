@@ -105,7 +105,16 @@ export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
   return [
     figure("ops", ctx.kind, results, "refresh / bare UPDATE … RETURNING", "refresh", "bare UPDATE … RETURNING", { min: 0.8 }),
     ...(withEddsa
-      ? [figure("ops", ctx.kind, results, "refresh on EdDSA keys / bare UPDATE … RETURNING", "refresh, EdDSA keys", "bare UPDATE … RETURNING")]
+      ? [
+          figure(
+            "ops",
+            ctx.kind,
+            results,
+            "refresh on EdDSA keys / bare UPDATE … RETURNING",
+            "refresh, EdDSA keys",
+            "bare UPDATE … RETURNING",
+          ),
+        ]
       : []),
     figure("ops", ctx.kind, results, "createNewSession / bare INSERT", "createNewSession", "bare INSERT"),
     figure("ops", ctx.kind, results, "getSessionData / bare SELECT", "getSessionData", "bare SELECT"),

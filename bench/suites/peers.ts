@@ -32,14 +32,30 @@ export async function peersSuite(ctx: SuiteContext): Promise<Figure[]> {
   for (const peer of PEERS) {
     figures.push(
       figure("peers", ctx.kind, results, `${peer.label}: protected / public`, `${peer.label} protected`, `${peer.label} public`),
-      figure("peers", ctx.kind, results, `sessionkit none / ${peer.label} (protected)`, "sessionkit none protected", `${peer.label} protected`, {
-        min: 1,
-        strict: true,
-      }),
-      figure("peers", ctx.kind, results, `sessionkit notify / ${peer.label} (protected)`, "sessionkit notify protected", `${peer.label} protected`, {
-        min: 1,
-        strict: true,
-      }),
+      figure(
+        "peers",
+        ctx.kind,
+        results,
+        `sessionkit none / ${peer.label} (protected)`,
+        "sessionkit none protected",
+        `${peer.label} protected`,
+        {
+          min: 1,
+          strict: true,
+        },
+      ),
+      figure(
+        "peers",
+        ctx.kind,
+        results,
+        `sessionkit notify / ${peer.label} (protected)`,
+        "sessionkit notify protected",
+        `${peer.label} protected`,
+        {
+          min: 1,
+          strict: true,
+        },
+      ),
     );
   }
   return figures;

@@ -43,7 +43,16 @@ export async function trpcSuite(ctx: SuiteContext): Promise<Figure[]> {
   }
   const results = await runInterleaved(sides, ctx.settings);
   const cookieCost = modes.includes("none")
-    ? [figure("trpc", ctx.kind, results, "tRPC public with cookie / public (the cookie's own cost)", "trpc none public, cookie sent", "trpc none public")]
+    ? [
+        figure(
+          "trpc",
+          ctx.kind,
+          results,
+          "tRPC public with cookie / public (the cookie's own cost)",
+          "trpc none public, cookie sent",
+          "trpc none public",
+        ),
+      ]
     : [];
   const protection = modes.map((mode) => {
     const target = TARGETS[mode];

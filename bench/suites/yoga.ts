@@ -8,7 +8,11 @@ export async function yogaSuite(ctx: SuiteContext): Promise<Figure[]> {
   const server = await ctx.start(`yoga-${ctx.kind}`, "yoga.ts");
   const { url } = server;
   const userId = "yoga-user";
-  const { setCookies } = await postForCookies(`${url}/graphql`, { query: `mutation { signIn(userId: "${userId}") }` }, { rid: "anti-csrf" });
+  const { setCookies } = await postForCookies(
+    `${url}/graphql`,
+    { query: `mutation { signIn(userId: "${userId}") }` },
+    { rid: "anti-csrf" },
+  );
   const cookie = cookieHeader(setCookies, "/graphql");
   const query = (q: string) => JSON.stringify({ query: q });
   const headers = { "content-type": "application/json", rid: "anti-csrf" };

@@ -4,7 +4,7 @@ import { readCookie } from "./cookies.js";
 import { base64url, fromBase64url, timingSafeEqual } from "./encoding.js";
 import type { Engine, NewSessionInput } from "./engine.js";
 import { ResponseWriter, type SessionRequest, type SessionResponse, readHeader } from "./http.js";
-import { hashRefreshToken, mintRefreshToken, nextSecret, openRefreshToken } from "./refresh-token.js";
+import { mintRefreshToken, nextSecret, openRefreshToken } from "./refresh-token.js";
 import { Session, assertJson } from "./session.js";
 import { REFRESH_COOKIE } from "./transport.js";
 
@@ -30,13 +30,13 @@ export async function createNewSession(engine: Engine, input: NewSessionInput, r
       userId: input.userId,
       jwtPayload,
       sessionData,
-      refreshHash: await hashRefreshToken(refreshToken),
+      refreshHash: refreshToken.stored,
       createdAt: new Date(now),
       expiresAt,
     }),
   );
   writer.assertOpen("create a session");
-  engine.transport.write(writer, issued, { token: refreshToken, expiresAt });
+  engine.transport.write(writer, issued, { token: refreshToken.token, expiresAt });
   return new Session(engine, claims, writer);
 }
 
@@ -72,7 +72,8 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
     generation: parts.generation + 1,
     secret: await nextSecret(parts.secret, nonce),
   });
-  const [presentedHash, nextHash] = await Promise.all([hashRefreshToken(token), hashRefreshToken(next)]);
+  const presentedHash = parts.stored;
+  const nextHash = next.stored;
   const now = options.now();
   const row = await engine.run(() =>
     options.store.rotateRefresh({
@@ -89,7 +90,7 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
 
   let refreshToken: string | undefined;
   if (timingSafeEqual(row.refreshHash, nextHash)) {
-    refreshToken = next;
+    refreshToken = next.token;
   } else if (
     row.previousRefreshHash !== null &&
     timingSafeEqual(row.previousRefreshHash, presentedHash) &&
@@ -106,7 +107,7 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
           secret: await nextSecret(parts.secret, storedNonce),
         })
       : undefined;
-    if (current && timingSafeEqual(await hashRefreshToken(current), row.refreshHash)) refreshToken = current;
+    if (current && timingSafeEqual(current.stored, row.refreshHash)) refreshToken = current.token;
   }
   if (refreshToken === undefined) {
     await engine.revoke({ handle: parts.handle });

@@ -1,15 +1,22 @@
 // Refresh tokens: `<handle>.<generation>.<secret>.<tag>`. The tag (HMAC with the refresh key)
 // proves we minted it, so garbage is refused without a store call and only genuine old tokens
-// can count as theft. The store keeps SHA-256 hashes only. Each new secret is derived from the
-// previous one and a stored random nonce, so a request racing a rotation can be given the
-// current token again (the grace window) without the store ever holding a usable token.
+// can count as theft. The store keeps only the tag: a keyed hash of the token, which cannot be
+// turned back into the secret, so a copy of the table replays nothing. Each new secret is
+// derived from the previous one and a stored random nonce, so a request racing a rotation can
+// be given the current token again (the grace window) without the store holding a usable token.
 
-import { base64url, fromBase64url, hmac, hmacVerify, importHmacKey, sha256 } from "./encoding.js";
+import { base64url, fromBase64url, hmac, hmacVerify, sha256 } from "./encoding.js";
 
 export interface RefreshTokenParts {
   handle: string;
   generation: number;
   secret: Uint8Array<ArrayBuffer>;
+}
+
+/** A refresh token and the form the store keeps of it (its tag). */
+export interface MintedRefreshToken {
+  token: string;
+  stored: string;
 }
 
 const HANDLE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -22,13 +29,14 @@ function body(parts: RefreshTokenParts): string {
 }
 
 /** Serialises and tags a refresh token. */
-export async function mintRefreshToken(key: CryptoKey, parts: RefreshTokenParts): Promise<string> {
+export async function mintRefreshToken(key: CryptoKey, parts: RefreshTokenParts): Promise<MintedRefreshToken> {
   const text = body(parts);
-  return `${text}.${base64url(await hmac(key, text))}`;
+  const tag = base64url(await hmac(key, text));
+  return { token: `${text}.${tag}`, stored: tag };
 }
 
 /** Parses and authenticates a refresh token; undefined for anything we did not mint. */
-export async function openRefreshToken(key: CryptoKey, token: string): Promise<RefreshTokenParts | undefined> {
+export async function openRefreshToken(key: CryptoKey, token: string): Promise<(RefreshTokenParts & { stored: string }) | undefined> {
   if (token.length > MAX_LENGTH) return undefined;
   const fields = token.split(".");
   if (fields.length !== 4) return undefined;
@@ -38,15 +46,14 @@ export async function openRefreshToken(key: CryptoKey, token: string): Promise<R
   const tag = fromBase64url(tagText);
   if (!secret || secret.length !== 32 || !tag || tag.length !== 32) return undefined;
   if (!(await hmacVerify(key, tag, `${handle}.${generation}.${secretText}`))) return undefined;
-  return { handle, generation: Number(generation), secret };
+  // Canonical base64url only (fromBase64url), so equal tags mean equal tokens.
+  return { handle, generation: Number(generation), secret, stored: tagText };
 }
 
-/** The secret of the next generation: HMAC(previous secret, nonce). */
+/** The secret of the next generation: SHA-256(previous secret ‖ nonce); both halves are 256-bit random. */
 export async function nextSecret(secret: Uint8Array<ArrayBuffer>, nonce: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  return hmac(await importHmacKey(secret), nonce);
-}
-
-/** What the store keeps instead of the token. */
-export async function hashRefreshToken(token: string): Promise<string> {
-  return base64url(await sha256(token));
+  const input = new Uint8Array(secret.length + nonce.length);
+  input.set(secret);
+  input.set(nonce, secret.length);
+  return sha256(input);
 }

@@ -6,7 +6,7 @@ import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uni
 
 const time = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
-/** One row per session. Refresh tokens are stored only as SHA-256 hashes. */
+/** One row per session. Refresh tokens are stored only as their HMAC tags (a keyed hash: nothing to replay). */
 export const sessionkitSessions = pgTable(
   "sessionkit_sessions",
   {

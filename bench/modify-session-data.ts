@@ -124,7 +124,8 @@ async function main() {
       const s = await instances[0]!.createNewSession({ userId: `bench-${name}`, sessionData: { n: 0 } }, new Headers());
       handles.set(name, s.getHandle());
       tallies.set(name, { lat: [], seqQueries: 0, walls: [], callLat: [], conQueries: [], failures: 0, bystander: [] });
-      for (const modify of perInstance.map((d) => d[name]!)) for (let i = 0; i < 5; i++) await modify(s.getHandle(), (d) => ({ n: d.n + 1 }));
+      for (const modify of perInstance.map((d) => d[name]!))
+        for (let i = 0; i < 5; i++) await modify(s.getHandle(), (d) => ({ n: d.n + 1 }));
     }
     const reset = (handle: string) => instances[0]!.updateSessionData(handle, { n: 0 });
     // Another user's request on instance 0 during the burst: does the burst starve the pool?

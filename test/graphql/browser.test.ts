@@ -76,12 +76,19 @@ describeInChromium("SuperTokens SDK in Chromium against the GraphQL example", ()
 
   type Reply = { status: number; body: { data?: Record<string, unknown> | null; errors?: unknown[] } };
   const gql = (query: string, variables?: Record<string, unknown>) =>
-    page.evaluate(([q, v]) => (window as unknown as { gql(q: string, v: unknown): Promise<Reply> }).gql(q as string, v), [query, variables] as const);
+    page.evaluate(([q, v]) => (window as unknown as { gql(q: string, v: unknown): Promise<Reply> }).gql(q as string, v), [
+      query,
+      variables,
+    ] as const);
 
   it("signs up, refreshes silently after expiry, renames, signs out", async () => {
     const signUp = await gql('mutation { signUp(name: "browser", password: "browser password") { name } }');
     expect(signUp).toEqual({ status: 200, body: { data: { signUp: { name: "browser" } } } });
-    expect(await page.evaluate(() => (window as unknown as { supertokensSession: { doesSessionExist(): Promise<boolean> } }).supertokensSession.doesSessionExist())).toBe(true);
+    expect(
+      await page.evaluate(() =>
+        (window as unknown as { supertokensSession: { doesSessionExist(): Promise<boolean> } }).supertokensSession.doesSessionExist(),
+      ),
+    ).toBe(true);
     expect((await gql("{ me { name } }")).body.data).toEqual({ me: { name: "browser" } });
 
     refreshes.count = 0;
@@ -93,12 +100,18 @@ describeInChromium("SuperTokens SDK in Chromium against the GraphQL example", ()
 
     expect((await gql('mutation { rename(displayName: "Browsy") { displayName } }')).status).toBe(200);
     const payload = await page.evaluate(() =>
-      (window as unknown as { supertokensSession: { getAccessTokenPayloadSecurely(): Promise<Record<string, unknown>> } }).supertokensSession.getAccessTokenPayloadSecurely(),
+      (
+        window as unknown as { supertokensSession: { getAccessTokenPayloadSecurely(): Promise<Record<string, unknown>> } }
+      ).supertokensSession.getAccessTokenPayloadSecurely(),
     );
     expect(payload).toMatchObject({ displayName: "Browsy" });
 
     expect((await gql("mutation { signOut }")).body.data).toEqual({ signOut: true });
-    expect(await page.evaluate(() => (window as unknown as { supertokensSession: { doesSessionExist(): Promise<boolean> } }).supertokensSession.doesSessionExist())).toBe(false);
+    expect(
+      await page.evaluate(() =>
+        (window as unknown as { supertokensSession: { doesSessionExist(): Promise<boolean> } }).supertokensSession.doesSessionExist(),
+      ),
+    ).toBe(false);
     const anonymous = await gql("{ hello me { name } }");
     expect(anonymous.status).toBe(401);
   });

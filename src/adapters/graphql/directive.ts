@@ -36,11 +36,7 @@ const GUARDED = "sessionkitAuth";
  * when there is no usable session, so none of its public root fields runs and a retry after
  * the SDK's refresh does not repeat their side effects.
  */
-export function guardedRootField(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operation: OperationDefinitionNode,
-): FieldNode | undefined {
+export function guardedRootField(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): FieldNode | undefined {
   const fields = schema.getMutationType()?.getFields();
   if (operation.operation !== "mutation" || !fields) return undefined;
   const fragments = new Map<string, SelectionSetNode>();

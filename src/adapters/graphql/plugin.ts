@@ -55,7 +55,10 @@ function copyHeaders(from: Headers, to: Headers): void {
   from.forEach((value, name) => {
     if (name === "set-cookie") return;
     if (name === "access-control-expose-headers") {
-      const items = (to.get(name) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+      const items = (to.get(name) ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
       const lower = new Set(items.map((s) => s.toLowerCase()));
       for (const v of value.split(",").map((s) => s.trim())) if (v && !lower.has(v.toLowerCase())) items.push(v);
       to.set(name, items.join(", "));
@@ -171,9 +174,7 @@ export function useSessions(sessions: Sessions, options: UseSessionsOptions = {}
 
     onExecute({ args, extendContext, setExecuteFn }) {
       const context = args.contextValue;
-      const refusal = isSessionContext(context)
-        ? admit(context, args.schema, args.document, args.operationName, extendContext)
-        : undefined;
+      const refusal = isSessionContext(context) ? admit(context, args.schema, args.document, args.operationName, extendContext) : undefined;
       // Replacing the executor (rather than stopping) keeps later plugins, masking included.
       if (refusal) setExecuteFn(() => ({ errors: [refusal] }));
       const translate = translator(context);

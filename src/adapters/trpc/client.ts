@@ -148,34 +148,36 @@ export function sessionRefreshLink<TRouter extends AnyRouter = AnyRouter>(
     return inflight;
   }
 
-  const link: TRPCLink<TRouter> = () => ({ op, next }) =>
-    observable((observer) => {
-      if (op.type === "subscription") return next(op).subscribe(observer);
-      let current: { unsubscribe(): void } | undefined;
-      let stopped = false;
-      const attempt = (retried: boolean) => {
-        const sentAt = generation;
-        current = next(op).subscribe({
-          next: (value) => observer.next(value),
-          complete: () => observer.complete(),
-          error: (error) => {
-            if (retried || stopped || !needsRefresh(error)) return observer.error(error);
-            // A refresh finished after this call left: the retry already carries fresh cookies.
-            const ready = generation !== sentAt ? Promise.resolve(true) : refresh();
-            void ready.then((ok) => {
-              if (stopped) return;
-              if (ok) attempt(true);
-              else observer.error(error);
-            });
-          },
-        });
-      };
-      attempt(false);
-      return () => {
-        stopped = true;
-        current?.unsubscribe();
-      };
-    });
+  const link: TRPCLink<TRouter> =
+    () =>
+    ({ op, next }) =>
+      observable((observer) => {
+        if (op.type === "subscription") return next(op).subscribe(observer);
+        let current: { unsubscribe(): void } | undefined;
+        let stopped = false;
+        const attempt = (retried: boolean) => {
+          const sentAt = generation;
+          current = next(op).subscribe({
+            next: (value) => observer.next(value),
+            complete: () => observer.complete(),
+            error: (error) => {
+              if (retried || stopped || !needsRefresh(error)) return observer.error(error);
+              // A refresh finished after this call left: the retry already carries fresh cookies.
+              const ready = generation !== sentAt ? Promise.resolve(true) : refresh();
+              void ready.then((ok) => {
+                if (stopped) return;
+                if (ok) attempt(true);
+                else observer.error(error);
+              });
+            },
+          });
+        };
+        attempt(false);
+        return () => {
+          stopped = true;
+          current?.unsubscribe();
+        };
+      });
 
   return Object.assign(link, { fetch: sessionFetch, headers, refresh });
 }

@@ -73,7 +73,8 @@ export function sessionFor(
   type: TRPCRequestInfo["type"],
   antiCsrfCheck?: boolean,
 ): { session: Session; failure?: undefined } | { failure: SessionError } {
-  if (!state.verified) return { failure: state.failure ?? engineOf(state.sessions).error("UNAUTHORISED", "no access token in the request") };
+  if (!state.verified)
+    return { failure: state.failure ?? engineOf(state.sessions).error("UNAUTHORISED", "no access token in the request") };
   const check = antiCsrfCheck ?? antiCsrfApplies(state.policy, type, state.method);
   return check && state.csrfFailure ? { failure: state.csrfFailure } : { session: state.verified };
 }

@@ -7,7 +7,7 @@ import { useSessions } from "../../src/adapters/graphql/index.js";
 import { type CreateSessionsOptions, createSessions } from "../../src/index.js";
 import { type AnyPgDatabase, drizzleStore, migrate } from "../../src/storage/index.js";
 import { type OwnContext, schema } from "./schema.js";
-import { Users, ensureUsersTable } from "./users.js";
+import { Users, ensureUsersTable } from "../shared/users.js";
 
 export interface AppOptions {
   /** Any Drizzle Postgres database (PGlite in `npm run example:graphql`, postgres.js in tests). */

@@ -53,7 +53,7 @@ export function createGraphqlServer(sessions: Sessions) {
   return createServer(yoga); // also answers /auth/session/refresh, /auth/signout, /auth/jwt/jwks.json
 }
 
-// Stands in for your user store (examples/graphql/users.ts checks scrypt hashes).
+// Stands in for your user store (examples/shared/users.ts checks scrypt hashes).
 async function checkPassword(name: string, password: string): Promise<string> {
   // A wrong password is the client's mistake, not a session problem: never a 401.
   if (password !== `${name}-password`) throw new GraphQLError("Wrong name or password.", { extensions: { code: "BAD_USER_INPUT" } });

@@ -6,7 +6,7 @@ import { GraphQLError } from "graphql";
 import { createSchema } from "graphql-yoga";
 import { type AuthedContext, type SessionContext, authDirective } from "../../src/adapters/graphql/index.js";
 import type { Session } from "../../src/index.js";
-import type { User, Users } from "./users.js";
+import type { User, Users } from "../shared/users.js";
 
 /** What the app adds to the context itself (Yoga's `context` option). */
 export interface OwnContext {

@@ -11,7 +11,7 @@ import { type AnyPgDatabase, drizzleStore, migrate } from "../../src/storage/ind
 import { pageResponse } from "./page.js";
 import { appRouter } from "./router.js";
 import type { AppContext } from "./trpc.js";
-import { Users, ensureUsersTable } from "./users.js";
+import { Users, ensureUsersTable } from "../shared/users.js";
 
 export interface AppOptions {
   /** Any Drizzle Postgres database (PGlite in `npm start`, postgres.js in tests). */

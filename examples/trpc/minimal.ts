@@ -16,7 +16,7 @@ const publicProcedure = t.procedure;
 const protectedProcedure = t.procedure.use(requireSession());
 
 // Your own credential check goes here (the full example keeps scrypt-hashed accounts in a
-// Drizzle table: examples/trpc/users.ts). This stand-in knows one demo account.
+// Drizzle table: examples/shared/users.ts). This stand-in knows one demo account.
 async function checkPassword(name: string, password: string): Promise<string | undefined> {
   return name === "ada" && password === "correct horse battery" ? "user-ada" : undefined;
 }

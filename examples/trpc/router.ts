@@ -6,7 +6,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Session } from "../../src/index.js";
 import { type AppContext, protectedProcedure, publicProcedure, router } from "./trpc.js";
-import type { User } from "./users.js";
+import type { User } from "../shared/users.js";
 
 /** What each session keeps privately in the database (never sent to the browser as a whole). */
 export interface SessionData {

@@ -4,7 +4,7 @@
 import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
 import { type SessionContext, requireSession, sessionErrorFormatter } from "../../src/adapters/trpc/index.js";
-import type { Users } from "./users.js";
+import type { Users } from "../shared/users.js";
 
 /** sessionkit's context plus what this app adds. */
 export interface AppContext extends SessionContext {

@@ -1,4 +1,4 @@
-// The example's own user accounts: a Drizzle table next to sessionkit's, and scrypt password
+// The examples' own user accounts (tRPC and GraphQL share them): a Drizzle table next to sessionkit's, and scrypt password
 // hashes (node:crypto). sessionkit never sees a password: the app checks it, then starts a session.
 
 import { randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";

@@ -6,7 +6,7 @@ import { type CreateSessionsOptions, type Sessions, createSessions, isSessionErr
 import type { SessionStore } from "../../src/core/store.js";
 import { drizzleStore } from "../../src/storage/index.js";
 import { type ListenTimings, listenOn } from "../../src/storage/listen.js";
-import { type TestDb, postgresClient } from "../helpers/db.js";
+import { type TestDb, counter, postgresClient } from "../helpers/db.js";
 
 export interface Instance {
   name: string;
@@ -40,7 +40,7 @@ export function openInstance(
   };
   if (db.kind === "pglite") {
     // One embedded connection for all: count this instance's store calls (one round trip each).
-    const queries = storeCounter();
+    const queries = counter();
     const sessions = createSessions({ ...options, store: countCalls(drizzleStore(db.db), queries), onWarning });
     return { name, sessions, queries, warnings, close: () => sessions.close() };
   }
@@ -69,18 +69,6 @@ export function openInstance(
       await pool.sql.end({ timeout: 1 });
     },
   };
-}
-
-function storeCounter(): TestDb["queries"] {
-  const q = {
-    count: 0,
-    log: [] as string[],
-    reset() {
-      q.count = 0;
-      q.log = [];
-    },
-  };
-  return q;
 }
 
 /** The same store, counting calls of every method but `listen` (the listener's own connection). */

@@ -29,7 +29,8 @@ export const availableKinds: DbKind[] = DATABASE_URL ? ["pglite", "postgres"] : 
 /** The main kind for flow tests: Postgres when available. */
 export const mainKind: DbKind = DATABASE_URL ? "postgres" : "pglite";
 
-function counter(): TestDb["queries"] {
+/** A fresh query counter (statements, or store calls, since the last reset). */
+export function counter(): TestDb["queries"] {
   const q = {
     count: 0,
     log: [] as string[],

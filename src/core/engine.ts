@@ -48,6 +48,19 @@ function storeFailure(error: unknown): Error {
   return failure;
 }
 
+/** `work`, or `timeoutError()` once `ms` have passed, whichever comes first. */
+export async function withTimeout<T>(work: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeoutError()), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class Engine {
   readonly keys: KeyRing;
   readonly tokens: AccessTokens;
@@ -72,20 +85,12 @@ export class Engine {
 
   /** Runs a store call: a failure or a timeout becomes GENERAL_ERROR (500), never a 401. */
   readonly run = async <T>(operation: () => Promise<T>): Promise<T> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ms = this.options.storeTimeoutMs;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`session store did not answer within ${this.options.storeTimeoutMs} ms`)),
-          this.options.storeTimeoutMs,
-        );
-      });
-      return await Promise.race([operation(), timeout]);
+      return await withTimeout(operation(), ms, () => new Error(`session store did not answer within ${ms} ms`));
     } catch (error) {
       if (isSessionError(error)) throw error;
       throw new SessionError("GENERAL_ERROR", "sessionkit: the session store failed", { cause: storeFailure(error) });
-    } finally {
-      clearTimeout(timer);
     }
   };
 

@@ -2,7 +2,7 @@
 // store call), data and payload changes through the store (one call each), revocation.
 
 import { type AccessClaims, assertCustomPayload } from "./access-token.js";
-import type { Engine } from "./engine.js";
+import { type Engine, withTimeout } from "./engine.js";
 import { SessionError } from "./errors.js";
 import type { ResponseWriter } from "./http.js";
 import type { JsonObject } from "./store.js";
@@ -150,18 +150,11 @@ export async function modifyData<T>(
 
 /** Waits for the earlier modifications of the same session, as long as a store call may take. */
 async function waitTurn(engine: Engine, previous: Promise<unknown>): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new SessionError("GENERAL_ERROR", "sessionkit: earlier modifySessionData calls on this session did not finish in time")),
-      engine.options.storeTimeoutMs,
-    );
-  });
-  try {
-    await Promise.race([previous, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withTimeout(
+    previous,
+    engine.options.storeTimeoutMs,
+    () => new SessionError("GENERAL_ERROR", "sessionkit: earlier modifySessionData calls on this session did not finish in time"),
+  );
 }
 
 async function modifyOnce<T>(

@@ -1,11 +1,11 @@
 // The example's API: sign-up and sign-in (app-owned passwords), `me`, the display name in the
 // access token (updateJWTPayload), private notes in session data, sign-out.
 
-import { randomUUID } from "node:crypto";
 import { GraphQLError } from "graphql";
 import { createSchema } from "graphql-yoga";
 import { type AuthedContext, type SessionContext, authDirective } from "../../src/adapters/graphql/index.js";
 import type { Session } from "../../src/index.js";
+import { type Note, type SessionData, withNote, withoutNote } from "../shared/notes.js";
 import type { User, Users } from "../shared/users.js";
 
 /** What the app adds to the context itself (Yoga's `context` option). */
@@ -17,17 +17,6 @@ export interface OwnContext {
 /** The context resolvers see: sessionkit's fields (from `useSessions`) plus the app's own. */
 export type AppContext = SessionContext & OwnContext;
 type Authed = AuthedContext<AppContext>;
-
-/** What each session keeps privately in the database. */
-export interface SessionData {
-  notes: Note[];
-  device: string;
-}
-interface Note {
-  id: string;
-  text: string;
-  at: string;
-}
 
 const typeDefs = /* GraphQL */ `
   "The signed-in user, as the current session knows them. Every field needs a session."
@@ -140,18 +129,10 @@ export const schema = authDirectiveTransformer(
         async addNote(_: unknown, args: { text: string }, ctx: Authed) {
           const text = args.text.trim();
           if (text.length === 0 || text.length > 500) throw badInput("A note has 1 to 500 characters.");
-          const data = await ctx.session.modifySessionData<SessionData>((d) => ({
-            ...d,
-            notes: [...(d.notes ?? []), { id: randomUUID(), text, at: new Date().toISOString() }].slice(-50),
-          }));
-          return data.notes;
+          return (await ctx.session.modifySessionData(withNote(text))).notes;
         },
         async removeNote(_: unknown, args: { id: string }, ctx: Authed) {
-          const data = await ctx.session.modifySessionData<SessionData>((d) => ({
-            ...d,
-            notes: (d.notes ?? []).filter((n) => n.id !== args.id),
-          }));
-          return data.notes;
+          return (await ctx.session.modifySessionData(withoutNote(args.id))).notes;
         },
         async signOut(_: unknown, __: unknown, ctx: Authed) {
           await ctx.session.revokeSession();

@@ -1,23 +1,12 @@
 // The example's API: sign-up and sign-in (app-owned passwords), "me", display name in the
 // access token, private notes in session data, the list of my sessions, sign-out.
 
-import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Session } from "../../src/index.js";
 import { type AppContext, protectedProcedure, publicProcedure, router } from "./trpc.js";
+import { type SessionData, withNote, withoutNote } from "../shared/notes.js";
 import type { User } from "../shared/users.js";
-
-/** What each session keeps privately in the database (never sent to the browser as a whole). */
-export interface SessionData {
-  notes: Note[];
-  device: string;
-}
-interface Note {
-  id: string;
-  text: string;
-  at: string;
-}
 
 const name = z
   .string()
@@ -93,18 +82,10 @@ export const appRouter = router({
     add: protectedProcedure
       .input(z.object({ text: z.string().trim().min(1, "A note cannot be empty.").max(500, "A note has at most 500 characters.") }))
       .mutation(async ({ ctx, input }) => {
-        const data = await ctx.session.modifySessionData<SessionData>((d) => ({
-          ...d,
-          notes: [...(d.notes ?? []), { id: randomUUID(), text: input.text, at: new Date().toISOString() }].slice(-50),
-        }));
-        return data.notes;
+        return (await ctx.session.modifySessionData(withNote(input.text))).notes;
       }),
     remove: protectedProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => {
-      const data = await ctx.session.modifySessionData<SessionData>((d) => ({
-        ...d,
-        notes: (d.notes ?? []).filter((n) => n.id !== input.id),
-      }));
-      return data.notes;
+      return (await ctx.session.modifySessionData(withoutNote(input.id))).notes;
     }),
   }),
 

@@ -1,8 +1,10 @@
 // What the adapters in this package (tRPC, GraphQL) need from the core beyond the public API.
 // Not exported from the package root.
 
+import type { NewSessionInput } from "./engine.js";
 import { wireMessage } from "./errors.js";
-import { type SessionRequest, readHeader } from "./http.js";
+import type { SessionRequest, SessionResponse } from "./http.js";
+import { createNewSession } from "./lifecycle.js";
 import { claimsOf, type Session } from "./session.js";
 import { type Sessions, engineOf } from "./sessions.js";
 
@@ -15,14 +17,15 @@ export function checkAntiCsrf(sessions: Sessions, request: SessionRequest, sessi
 }
 
 /**
- * Login CSRF: a cross-site form can post to a sign-in mutation and plant the attacker's session
- * in the victim's browser. A form cannot send a custom header, so with anti-CSRF on (any mode
- * but "none") starting a session from a request needs the `rid` header the SDK and our clients
- * always send.
+ * Sign-in from an adapter's context: the request always goes to the core (login-CSRF check,
+ * device metadata), the check runs when the adapter's anti-CSRF policy applies to the call.
  */
-export function checkSignInRequest(sessions: Sessions, request: SessionRequest): void {
-  const engine = engineOf(sessions);
-  if (engine.options.antiCsrf !== "none" && readHeader(request, "rid") === undefined) {
-    throw engine.error("UNAUTHORISED", "anti-CSRF check failed: starting a session needs the rid header");
-  }
+export function createSessionFrom(
+  sessions: Sessions,
+  input: NewSessionInput,
+  response: SessionResponse,
+  request: SessionRequest,
+  antiCsrfCheck: boolean,
+): Promise<Session> {
+  return createNewSession(engineOf(sessions), input, response, request, { antiCsrfCheck });
 }

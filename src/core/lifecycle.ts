@@ -8,9 +8,36 @@ import { mintRefreshToken, nextSecret, openRefreshToken } from "./refresh-token.
 import { Session, assertJson } from "./session.js";
 import { REFRESH_COOKIE } from "./transport.js";
 
-/** Creates a session row and writes its tokens to the response. One store call once keys are loaded. */
-export async function createNewSession(engine: Engine, input: NewSessionInput, response: SessionResponse): Promise<Session> {
+/** Options of the core sign-in call that only this package's adapters set. */
+export interface SignInOptions {
+  /** Run the login-CSRF check on `request` (default true; the adapters pass their own anti-CSRF policy). */
+  antiCsrfCheck?: boolean;
+}
+
+/**
+ * Login CSRF: a cross-site form can post to a sign-in route and plant the attacker's session in
+ * the victim's browser. A form cannot send a custom header, so with anti-CSRF on (any mode but
+ * "none") starting a session from a request needs the `rid` header the SDK and our clients send.
+ */
+function checkSignInRequest(engine: Engine, request: SessionRequest): void {
+  if (engine.options.antiCsrf !== "none" && readHeader(request, "rid") === undefined) {
+    throw engine.error("UNAUTHORISED", "anti-CSRF check failed: starting a session needs the rid header");
+  }
+}
+
+/**
+ * Creates a session row and writes its tokens to the response. One store call once keys are
+ * loaded. With the sign-in `request`, the login-CSRF check runs first.
+ */
+export async function createNewSession(
+  engine: Engine,
+  input: NewSessionInput,
+  response: SessionResponse,
+  request?: SessionRequest,
+  signIn: SignInOptions = {},
+): Promise<Session> {
   engine.assertNewSessionInput(input);
+  if (request !== undefined && signIn.antiCsrfCheck !== false) checkSignInRequest(engine, request);
   const sessionData = input.sessionData ?? {};
   assertJson(sessionData);
   const writer = new ResponseWriter(response);

@@ -35,8 +35,12 @@ export interface SessionsConfig {
 export interface Sessions {
   /** Read-only settings, for adapters and clients. */
   readonly config: SessionsConfig;
-  /** Starts a session (sign-in) and writes its cookies and `front-token` to `response`. */
-  createNewSession(input: NewSessionInput, response: SessionResponse): Promise<Session>;
+  /**
+   * Starts a session (sign-in) and writes its cookies and `front-token` to `response`. Given the
+   * sign-in `request`, it first runs the login-CSRF check (with anti-CSRF on, the request must
+   * carry the `rid` header a cross-site form cannot send): pass it whenever there is one.
+   */
+  createNewSession(input: NewSessionInput, response: SessionResponse, request?: SessionRequest): Promise<Session>;
   /** The request's session; `undefined` only with `sessionRequired: false` and no access token. */
   getSession(
     request: SessionRequest,
@@ -98,7 +102,7 @@ export function createSessions(options: CreateSessionsOptions): Sessions {
       antiCsrf: resolved.antiCsrf,
       revocation: resolved.revocation,
     }),
-    createNewSession: (input, response) => createNewSession(engine, input, response),
+    createNewSession: (input, response, request) => createNewSession(engine, input, response, request),
     getSession: (async (request: SessionRequest, response: SessionResponse, getOptions?: GetSessionOptions) => {
       const verified = await engine.verifyRequest(request, response, getOptions);
       return verified && new Session(engine, verified.claims, verified.writer);

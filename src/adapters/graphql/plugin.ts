@@ -5,7 +5,7 @@
 import { type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema, getOperationAST } from "graphql";
 import type { Plugin, YogaInitialContext } from "graphql-yoga";
 import { type SessionError, isSessionError } from "../../core/errors.js";
-import { checkAntiCsrf, checkSignInRequest, engineOf, markResponseSent } from "../../core/internal.js";
+import { checkAntiCsrf, createSessionFrom, engineOf, markResponseSent } from "../../core/internal.js";
 import type { Session } from "../../core/session.js";
 import type { Sessions } from "../../core/sessions.js";
 import { type SessionContext, isSessionContext } from "./context.js";
@@ -162,8 +162,7 @@ export function useSessions(sessions: Sessions, options: UseSessionsOptions = {}
         sessionError: error,
         sessions,
         async createNewSession(input) {
-          if (csrfScope !== false) checkSignInRequest(sessions, request);
-          const created = await sessions.createNewSession(input, state.headers);
+          const created = await createSessionFrom(sessions, input, state.headers, request, csrfScope !== false);
           // Fields resolved after sign-in in the same operation (e.g. `signIn { me }`) see it.
           target.session = created;
           target.sessionError = undefined;

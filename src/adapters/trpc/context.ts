@@ -5,7 +5,7 @@ import type { TRPCRequestInfo } from "@trpc/server/http";
 import type { NewSessionInput } from "../../core/engine.js";
 import { type SessionError, isSessionError } from "../../core/errors.js";
 import { type NodeResponseLike, type SessionRequest, type SessionResponse, requestMethod } from "../../core/http.js";
-import { checkAntiCsrf, checkSignInRequest, engineOf, markResponseSent } from "../../core/internal.js";
+import { checkAntiCsrf, createSessionFrom, engineOf, markResponseSent } from "../../core/internal.js";
 import type { Session } from "../../core/session.js";
 import type { Sessions } from "../../core/sessions.js";
 import { toTRPCError } from "./errors.js";
@@ -190,14 +190,11 @@ export function createSessionContext(sessions: Sessions, options: SessionContext
       session,
       sessions,
       createNewSession: async (newSession) => {
-        if (antiCsrfApplies(policy, type, method)) {
-          try {
-            checkSignInRequest(sessions, req);
-          } catch (error) {
-            throw isSessionError(error) ? toTRPCError(error) : error;
-          }
+        try {
+          return await createSessionFrom(sessions, newSession, response, req, antiCsrfApplies(policy, type, method));
+        } catch (error) {
+          throw isSessionError(error) && error.code !== "GENERAL_ERROR" ? toTRPCError(error) : error;
         }
-        return sessions.createNewSession(newSession, response);
       },
     };
     Object.defineProperty(context, STATE, { value: state, enumerable: true });

@@ -24,7 +24,7 @@ const engine = engineOf(sessions);
 // session handle. Revocation "none" never reads the row, so no rows are needed.
 const tokens: string[] = [];
 for (let i = 0; i < distinct; i++) {
-  const { issued } = await engine.issueAccess(`user-${i}`, randomUUID(), { role: "member", i });
+  const { issued } = await engine.issueAccess(`user-${i}`, randomUUID(), { role: "member", i }, Date.now());
   tokens.push(issued.token);
 }
 

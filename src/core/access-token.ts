@@ -22,6 +22,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   "tId",
   "rsub",
   "stt",
+  "authTime",
 ]);
 
 /** Longest access token we try to verify. */
@@ -35,6 +36,8 @@ export interface AccessClaims {
   handle: string;
   iat: number;
   exp: number;
+  /** When the session was signed in, epoch ms (the `authTime` claim; 0 in tokens minted before 0.2). */
+  authTime: number;
   antiCsrfToken: string | undefined;
   /** The custom payload only, without reserved claims. */
   payload: JsonObject;
@@ -70,6 +73,8 @@ export class AccessTokens {
     handle: string;
     payload: JsonObject;
     antiCsrfToken: string | undefined;
+    /** Sign-in time, epoch ms: carried so `getAuthTime()` needs no query. */
+    authTime: number;
   }): Promise<{ token: string; claims: AccessClaims; fullPayload: JsonObject }> {
     const { kid, algorithm, privateKey } = await this.keys.signingKey();
     const iat = Math.floor(this.options.now() / 1000);
@@ -80,6 +85,7 @@ export class AccessTokens {
       sessionHandle: input.handle,
       iat,
       exp,
+      authTime: input.authTime,
       ...(input.antiCsrfToken === undefined ? {} : { antiCsrfToken: input.antiCsrfToken }),
     };
     const token = await new SignJWT(fullPayload).setProtectedHeader({ alg: algorithm, typ: "JWT", kid }).sign(privateKey);
@@ -88,6 +94,7 @@ export class AccessTokens {
       handle: input.handle,
       iat,
       exp,
+      authTime: input.authTime,
       antiCsrfToken: input.antiCsrfToken,
       payload: input.payload,
     };
@@ -135,15 +142,17 @@ export class AccessTokens {
 }
 
 function toClaims(raw: Record<string, unknown>, nowMs: number): AccessClaims | undefined {
-  const { sub, sessionHandle, iat, exp, antiCsrfToken } = raw;
+  const { sub, sessionHandle, iat, exp, antiCsrfToken, authTime } = raw;
   if (typeof sub !== "string" || sub.length === 0) return undefined;
   if (typeof sessionHandle !== "string" || sessionHandle.length === 0) return undefined;
   if (typeof iat !== "number" || !Number.isInteger(iat) || iat > nowMs / 1000 + IAT_SKEW_SECONDS) return undefined;
   if (typeof exp !== "number" || !Number.isFinite(exp)) return undefined;
   if (antiCsrfToken !== undefined && typeof antiCsrfToken !== "string") return undefined;
+  // Tokens minted by 0.1 have no authTime: 0 reads as "signed in long ago", so a freshness check fails closed.
+  if (authTime !== undefined && (typeof authTime !== "number" || !Number.isSafeInteger(authTime) || authTime < 0)) return undefined;
   const payload: JsonObject = {};
   for (const [name, value] of Object.entries(raw)) if (!RESERVED_CLAIMS.has(name)) payload[name] = value;
-  return { userId: sub, handle: sessionHandle, iat, exp, antiCsrfToken, payload };
+  return { userId: sub, handle: sessionHandle, iat, exp, authTime: authTime ?? 0, antiCsrfToken, payload };
 }
 
 /** The `front-token` header: standard base64 of `{"uid","ate","up"}` (WIRE.md). */

@@ -108,9 +108,15 @@ export class Engine {
     return base64url(await hmac(await this.run(() => this.keys.refreshKey()), `anti-csrf:${handle}`));
   }
 
-  async issueAccess(userId: string, handle: string, payload: JsonObject): Promise<{ issued: IssuedAccess; claims: AccessClaims }> {
+  /** Signs an access token; `authTime` is the session's sign-in time (epoch ms), carried through every refresh. */
+  async issueAccess(
+    userId: string,
+    handle: string,
+    payload: JsonObject,
+    authTime: number,
+  ): Promise<{ issued: IssuedAccess; claims: AccessClaims }> {
     const antiCsrfToken = await this.antiCsrfTokenFor(handle);
-    const signed = await this.signWithStoreErrors(() => this.tokens.sign({ userId, handle, payload, antiCsrfToken }));
+    const signed = await this.signWithStoreErrors(() => this.tokens.sign({ userId, handle, payload, antiCsrfToken, authTime }));
     return {
       issued: { token: signed.token, userId, exp: signed.claims.exp, fullPayload: signed.fullPayload, antiCsrfToken },
       claims: signed.claims,

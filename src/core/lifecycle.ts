@@ -50,7 +50,7 @@ export async function createNewSession(
   const expiresAt = new Date(now + options.refreshTokenTtl * 1000);
   const jwtPayload = input.jwtPayload ?? {};
   // Sign first so a key problem fails before anything is stored.
-  const { issued, claims } = await engine.issueAccess(input.userId, handle, jwtPayload);
+  const { issued, claims } = await engine.issueAccess(input.userId, handle, jwtPayload, now);
   await engine.run(async () =>
     options.store.createSession({
       handle,
@@ -141,7 +141,7 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
     throw fail("TOKEN_THEFT_DETECTED", "a refresh token was used after it had been rotated; the session is revoked");
   }
 
-  const { issued, claims } = await engine.issueAccess(row.userId, parts.handle, row.jwtPayload);
+  const { issued, claims } = await engine.issueAccess(row.userId, parts.handle, row.jwtPayload, row.createdAt.getTime());
   writer.assertOpen("refresh the session");
   engine.transport.write(writer, issued, { token: refreshToken, expiresAt: row.expiresAt });
   return new Session(engine, claims, writer);

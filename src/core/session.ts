@@ -49,6 +49,11 @@ export class Session {
     return structuredClone(this.#claims.payload);
   }
 
+  /** When the user signed in to this session (epoch milliseconds); refreshes keep it. From the access token: no store call. */
+  getAuthTime(): number {
+    return this.#claims.authTime;
+  }
+
   /** When the current access token expires (epoch milliseconds). No store call. */
   getAccessTokenExpiry(): number {
     return this.#claims.exp * 1000;
@@ -61,7 +66,7 @@ export class Session {
     const engine = this.#engine;
     const stored = await engine.run(() => engine.options.store.setJWTPayload(this.#claims.handle, payload, engine.now()));
     if (!stored) throw engine.error("UNAUTHORISED", "the session no longer exists", this.#writer);
-    const { issued, claims } = await engine.issueAccess(this.#claims.userId, this.#claims.handle, payload);
+    const { issued, claims } = await engine.issueAccess(this.#claims.userId, this.#claims.handle, payload, this.#claims.authTime);
     this.#writer.assertOpen("update the JWT payload");
     engine.transport.write(this.#writer, issued);
     this.#claims = claims;

@@ -48,6 +48,8 @@ export interface RotateRefreshResult {
   refreshGeneration: number;
   rotatedAt: Date | null;
   expiresAt: Date;
+  /** The sign-in time: refreshed access tokens keep it as their `authTime`. */
+  createdAt: Date;
 }
 
 /** A signing or refresh key row. Private material never leaves the server except as public JWKs. */

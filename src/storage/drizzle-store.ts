@@ -124,6 +124,7 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
           refreshGeneration: sessions.refreshGeneration,
           rotatedAt: sessions.rotatedAt,
           expiresAt: sessions.expiresAt,
+          createdAt: sessions.createdAt,
         })
         .prepare("sessionkit_rotate_refresh");
     }),

@@ -107,6 +107,7 @@ describe.each(availableKinds)("store contract on %s", (kind) => {
       refreshGeneration: 1,
       rotatedAt: at(10),
       expiresAt: at(9000),
+      createdAt: T0,
     });
     // The old hash again: nothing changes, the current state comes back.
     const again = await one(() => store.rotateRefresh(input(`hash-${h}`, "h2", at(11))));

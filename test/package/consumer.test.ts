@@ -4,6 +4,8 @@
 // HTTP on Postgres (DATABASE_URL) or PGlite: sign-in, a protected call, refresh, sign-out.
 
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,6 +83,19 @@ describe("the installed package", () => {
     for (const name of ["sessionkit", "graphql", "graphql-yoga", "drizzle-orm"]) expect(graphqlProject.has(name), name).toBe(true);
     expect(graphqlProject.has("@trpc/server"), "@trpc/server").toBe(false);
     expect(graphqlProject.has("@trpc/client"), "@trpc/client").toBe(false);
+  });
+
+  it("stands on its own: repository, homepage and bugs set, and the README's links absolute", () => {
+    const dir = join(trpcProject.dir, "node_modules", "sessionkit");
+    const installed = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    expect(installed.repository.url).toMatch(/^git\+https:\/\/github\.com\//);
+    expect(installed.homepage).toMatch(/^https:\/\/github\.com\/.+#readme$/);
+    expect(installed.bugs.url).toMatch(/^https:\/\/github\.com\/.+\/issues$/);
+    const readme = readFileSync(join(dir, "README.md"), "utf8").replace(/```[\s\S]*?```/g, "");
+    const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] ?? "");
+    expect(links.length).toBeGreaterThan(5);
+    // docs/ is not in the tarball: a relative link would be dead on the npm page and in node_modules.
+    expect(links.filter((link) => !/^https:\/\//.test(link) && !link.startsWith("#"))).toEqual([]);
   });
 
   it("opens only its documented entry points", async () => {

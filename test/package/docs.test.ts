@@ -16,6 +16,25 @@ const NOT_MODULES: Record<string, string> = {
   "docs/postgres.md#2": "re-exports the reader's own schema file (`./your-tables`)",
 };
 
+/** The repository of package.json; shipped markdown links to files there, as the npm page needs. */
+const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+  repository?: { url?: string };
+  homepage?: string;
+  bugs?: { url?: string };
+  files: string[];
+};
+const REPO = (pkg.repository?.url ?? "").replace(/^git\+/, "").replace(/\.git$/, "");
+const REPO_PATH = new URL(REPO || "https://invalid/").pathname;
+/** Where an absolute link into the repository (a blob page or a raw file on main) points locally. */
+function repositoryFile(target: string): string | undefined {
+  for (const prefix of [`${REPO}/blob/main/`, `https://raw.githubusercontent.com${REPO_PATH}/main/`]) {
+    if (target.startsWith(prefix)) return target.slice(prefix.length);
+  }
+  return undefined;
+}
+/** Markdown files in the tarball: what the npm page and node_modules show. */
+const SHIPPED = pkg.files.filter((f) => f.endsWith(".md"));
+
 const MARKDOWN = ["README.md", "CHANGELOG.md", ...readdirSync(join(repoRoot, "docs")).map((f) => `docs/${f}`)].filter((f) =>
   f.endsWith(".md"),
 );
@@ -58,12 +77,29 @@ describe("links", () => {
     const broken: string[] = [];
     for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
       const target = match[1] ?? "";
-      if (/^[a-z]+:/i.test(target)) continue; // http(s), mailto
-      const [path = "", anchor] = target.split("#");
-      const resolved = path ? relative(repoRoot, join(repoRoot, dirname(file), path)) : file;
+      const inRepository = repositoryFile(target);
+      if (inRepository === undefined && /^[a-z]+:/i.test(target)) continue; // other sites, mailto
+      const [path = "", anchor] = (inRepository ?? target).split("#");
+      const resolved = inRepository !== undefined ? path : path ? relative(repoRoot, join(repoRoot, dirname(file), path)) : file;
       if (!existsSync(join(repoRoot, resolved))) broken.push(`${target} (no ${resolved})`);
       else if (anchor && resolved.endsWith(".md") && !anchorsOf(resolved).has(anchor)) broken.push(`${target} (no heading #${anchor})`);
     }
     expect(broken).toEqual([]);
+  });
+});
+
+describe("the package on its own (npm page, node_modules)", () => {
+  it("names its repository, homepage and issue tracker", () => {
+    expect(REPO).toMatch(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+$/);
+    expect(pkg.homepage).toBe(`${REPO}#readme`);
+    expect(pkg.bugs?.url).toBe(`${REPO}/issues`);
+  });
+
+  it.each(SHIPPED)("%s links only absolutely (docs/ is not in the tarball)", (file) => {
+    const text = readFileSync(join(repoRoot, file), "utf8").replace(/```[\s\S]*?```/g, "");
+    const relativeLinks = [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((m) => m[1] ?? "")
+      .filter((target) => !/^[a-z]+:/i.test(target) && !target.startsWith("#"));
+    expect(relativeLinks).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import {
   isObjectType,
 } from "graphql";
 import type { Session } from "../../core/session.js";
+import { GUARDED, registerAuthDirectiveName } from "./assembly.js";
 import { isSessionContext } from "./context.js";
 import { toGraphQLError } from "./errors.js";
 
@@ -27,8 +28,6 @@ export interface AuthDirective {
   authDirectiveTransformer: (schema: GraphQLSchema) => GraphQLSchema;
 }
 
-/** Marks guarded fields in their `extensions`, so the plugin can see them before execution. */
-const GUARDED = "sessionkitAuth";
 
 /**
  * The first root field of a mutation that `@auth` guards, looking through fragments (and,
@@ -88,6 +87,7 @@ function guard<TSource, TArgs>(resolver: GraphQLFieldResolver<TSource, unknown, 
  */
 export function authDirective(name = "auth"): AuthDirective {
   if (!/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) throw new TypeError(`sessionkit: "${name}" is not a GraphQL name`);
+  registerAuthDirectiveName(name);
   return {
     authDirectiveTypeDefs: `directive @${name} on OBJECT | FIELD_DEFINITION`,
     authDirectiveTransformer(schema) {

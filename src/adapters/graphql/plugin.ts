@@ -8,6 +8,7 @@ import { type SessionError, isSessionError } from "../../core/errors.js";
 import { checkAntiCsrf, createSessionFrom, engineOf, markResponseSent } from "../../core/internal.js";
 import type { Session } from "../../core/session.js";
 import type { Sessions } from "../../core/sessions.js";
+import { assertAuthApplied } from "./assembly.js";
 import { type SessionContext, isSessionContext } from "./context.js";
 import { guardedRootField } from "./directive.js";
 import { toGraphQLError, translateResult } from "./errors.js";
@@ -144,6 +145,11 @@ export function useSessions(sessions: Sessions, options: UseSessionsOptions = {}
   };
 
   return {
+    // At createYoga for a static schema: a schema whose @auth was never applied is refused.
+    onSchemaChange({ schema }) {
+      assertAuthApplied(schema);
+    },
+
     async onRequest({ request, endResponse }) {
       if (options.routes === false) return;
       const own = await sessions.handle(request);

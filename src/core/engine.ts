@@ -3,6 +3,7 @@
 
 import { AccessTokens, type AccessClaims, assertCustomPayload } from "./access-token.js";
 import { readCookie } from "./cookies.js";
+import { Diagnostics } from "./diagnostics.js";
 import { base64url, hmac, timingSafeEqual } from "./encoding.js";
 import { SessionError, type SessionErrorCode, isSessionError } from "./errors.js";
 import { ResponseWriter, type SessionRequest, type SessionResponse, readHeader, requestMethod } from "./http.js";
@@ -66,8 +67,10 @@ export class Engine {
   readonly tokens: AccessTokens;
   readonly transport: TokenTransport;
   readonly revocation: RevocationGuard;
+  readonly diagnostics: Diagnostics;
 
   constructor(readonly options: ResolvedOptions) {
+    this.diagnostics = new Diagnostics(options);
     this.keys = new KeyRing(options, this.run);
     this.tokens = new AccessTokens(this.keys, options);
     this.transport = new TokenTransport(options);
@@ -96,10 +99,12 @@ export class Engine {
 
   error(code: Exclude<SessionErrorCode, "GENERAL_ERROR">, message: string, clearOn?: ResponseWriter): SessionError {
     if (clearOn && !clearOn.sent) this.transport.clear(clearOn);
-    return new SessionError(code, message, {
-      status: this.options.sessionExpiredStatusCode,
-      clearedCookies: clearOn !== undefined && !clearOn.sent,
-    });
+    return this.diagnostics.tag(
+      new SessionError(code, message, {
+        status: this.options.sessionExpiredStatusCode,
+        clearedCookies: clearOn !== undefined && !clearOn.sent,
+      }),
+    );
   }
 
   /** The session's anti-CSRF token in "via-token" mode: derived, so it needs no storage. */

@@ -14,12 +14,14 @@ function json(status: number, body: unknown, headers: Headers): Response {
   return new Response(JSON.stringify(body), { status, headers });
 }
 
-function errorResponse(error: unknown, headers: Headers, onWarning: (m: string, e?: unknown) => void): Response {
+function errorResponse(error: unknown, headers: Headers, engine: Engine, route: string): Response {
+  const { diagnostics } = engine;
   if (isSessionError(error)) {
-    if (error.code === "GENERAL_ERROR") onWarning(`sessionkit: ${error.message}`, error.cause);
+    if (error.code === "GENERAL_ERROR") diagnostics.warn(error.message, error.cause);
+    else diagnostics.refused(error, `at ${route}`);
     return json(error.status, { message: wireMessage(error.code) }, headers);
   }
-  onWarning("sessionkit: unexpected error in a session route", error);
+  diagnostics.warn("unexpected error in a session route", error);
   return json(500, { message: "internal error" }, headers);
 }
 
@@ -61,7 +63,7 @@ export async function handleRequest(engine: Engine, cors: CorsPolicy | undefined
     headers.set("content-type", "application/json; charset=utf-8");
     return new Response(JSON.stringify(await engine.keys.jwks()), { status: 200, headers });
   } catch (error) {
-    return errorResponse(error, headers, engine.options.onWarning);
+    return errorResponse(error, headers, engine, `${method} ${path}`);
   }
 }
 

@@ -9,6 +9,7 @@ import { claimsOf, type Session } from "./session.js";
 import { type Sessions, engineOf } from "./sessions.js";
 
 export { markResponseSent } from "./http.js";
+export { diagnosticsOf, reportRefusal } from "./diagnostics.js";
 export { engineOf, wireMessage };
 
 /** Runs the configured anti-CSRF check for a session obtained with `antiCsrfCheck: false`. */

@@ -1,6 +1,7 @@
 // The options of `createSessions`, their defaults, and their validation.
 
 import type { SameSite } from "./cookies.js";
+import { debugFromEnvironment, defaultWarning } from "./diagnostics.js";
 import { type RandomBytes, cryptoRandomBytes } from "./encoding.js";
 import type { SessionStore } from "./store.js";
 
@@ -60,6 +61,13 @@ export interface CreateSessionsOptions {
   cors?: CorsOptions;
   /** Receives operational warnings (listener drops, store failures). Never receives secrets. */
   onWarning?: (message: string, error?: unknown) => void;
+  /**
+   * Logs every refused request with its exact reason (code, status, why: "the rid header is
+   * missing", "the access token has expired"…), for development. `true` logs to the console,
+   * a function receives each line. Default: on when `DEBUG` names sessionkit (`DEBUG=sessionkit`).
+   * Lines hold no token or secret; the wire is unchanged.
+   */
+  debug?: boolean | ((line: string) => void);
   /** Injected clock in epoch milliseconds (tests move it instead of sleeping). */
   now?: () => number;
   /** Injected randomness. */
@@ -84,6 +92,7 @@ export interface ResolvedOptions {
   notifyChannel: string;
   cors: CorsOptions | undefined;
   onWarning: (message: string, error?: unknown) => void;
+  debug: ((line: string) => void) | undefined;
   now: () => number;
   randomBytes: RandomBytes;
 }
@@ -139,7 +148,13 @@ export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions 
     storeTimeoutMs: positive("storeTimeoutMs", options.storeTimeoutMs, 10_000),
     notifyChannel,
     cors: options.cors,
-    onWarning: options.onWarning ?? ((message) => console.warn(message)),
+    onWarning: options.onWarning ?? defaultWarning,
+    debug:
+      typeof options.debug === "function"
+        ? options.debug
+        : (options.debug ?? debugFromEnvironment())
+          ? (line: string) => console.warn(line)
+          : undefined,
     now: options.now ?? Date.now,
     randomBytes: options.randomBytes ?? cryptoRandomBytes,
   };

@@ -1,6 +1,8 @@
 // `createSessions`: the public entry point, a thin typed layer over the engine.
 
 import { CorsPolicy } from "./cors.js";
+import { reportRefusal } from "./diagnostics.js";
+import { isSessionError } from "./errors.js";
 import { Engine, type GetSessionOptions, type NewSessionInput } from "./engine.js";
 import { type NodeMiddleware, handleRequest, nodeMiddleware } from "./handler.js";
 import type { SessionRequest, SessionResponse } from "./http.js";
@@ -80,6 +82,16 @@ export interface Sessions {
 
 const engines = new WeakMap<Sessions, Engine>();
 
+/** A refusal leaves through the debug log (`debug` option) on its way to the caller. */
+async function reportingRefusals<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (isSessionError(error)) reportRefusal(error);
+    throw error;
+  }
+}
+
 /** @internal The engine behind a `Sessions` object, for the adapters in this package. */
 export function engineOf(sessions: Sessions): Engine {
   const engine = engines.get(sessions);
@@ -104,10 +116,10 @@ export function createSessions(options: CreateSessionsOptions): Sessions {
     }),
     createNewSession: (input, response, request) => createNewSession(engine, input, response, request),
     getSession: (async (request: SessionRequest, response: SessionResponse, getOptions?: GetSessionOptions) => {
-      const verified = await engine.verifyRequest(request, response, getOptions);
+      const verified = await reportingRefusals(engine.verifyRequest(request, response, getOptions));
       return verified && new Session(engine, verified.claims, verified.writer);
     }) as Sessions["getSession"],
-    refreshSession: (request, response) => refreshSession(engine, request, response),
+    refreshSession: (request, response) => reportingRefusals(refreshSession(engine, request, response)),
     handle: (request) => handleRequest(engine, corsPolicy, request),
     middleware: () => nodeMiddleware(engine, () => corsPolicy),
     revokeSession: async (handle) => (await engine.revoke({ handle: String(handle) })).length > 0,

@@ -48,7 +48,9 @@ describe("@auth declared but the schema not transformed", () => {
   it.each(cases)("on %s: createYoga fails with a sentence that says what to add", (_, typeDefs, name, field) => {
     const directive = name ?? "auth";
     expect(() => createYoga({ schema: schemaOf(typeDefs, name), plugins: [useSessions(sessions)], logging: false })).toThrow(
-      new RegExp(`sessionkit: ${field.replace(".", "\\.")} is marked @${directive} but the schema was not transformed.*authDirectiveTransformer\\(`),
+      new RegExp(
+        `sessionkit: ${field.replace(".", "\\.")} is marked @${directive} but the schema was not transformed.*authDirectiveTransformer\\(`,
+      ),
     );
   });
 

@@ -28,7 +28,6 @@ export interface AuthDirective {
   authDirectiveTransformer: (schema: GraphQLSchema) => GraphQLSchema;
 }
 
-
 /**
  * The first root field of a mutation that `@auth` guards, looking through fragments (and,
  * conservatively, ignoring `@skip`/`@include`). The plugin refuses such a mutation as a whole

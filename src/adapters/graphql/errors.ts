@@ -3,7 +3,7 @@
 
 import { GraphQLError, type ExecutionResult } from "graphql";
 import { type SessionError, isSessionError } from "../../core/errors.js";
-import { wireMessage } from "../../core/internal.js";
+import { reportRefusal, wireMessage } from "../../core/internal.js";
 
 /** What sessionkit puts in `extensions` of a session failure. */
 export interface SessionErrorExtensions {
@@ -32,10 +32,15 @@ export function toGraphQLError(error: SessionError, at?: Location): GraphQLError
       extensions: { code: "INTERNAL_SERVER_ERROR", sessionCode: error.code, http: { status: 500 } },
     });
   }
-  return new GraphQLError(wireMessage(error.code), {
+  reportRefusal(error);
+  const refusal = new GraphQLError(wireMessage(error.code), {
     ...location,
     extensions: { code: "UNAUTHENTICATED", sessionCode: error.code, http: { status: error.status } },
   });
+  // The reason, for server-side logs only: not `originalError` (Yoga would mask the 401) and not
+  // enumerable, so it never reaches the response body.
+  Object.defineProperty(refusal, "cause", { value: error, enumerable: false, configurable: true });
+  return refusal;
 }
 
 /** The SessionError somewhere in a GraphQLError's `originalError` chain, if any. */

@@ -2,7 +2,8 @@
 
 import { TRPCError } from "@trpc/server";
 import { type SessionError, type SessionErrorCode, isSessionError } from "../../core/errors.js";
-import { wireMessage } from "../../core/internal.js";
+import { reportRefusal, wireMessage } from "../../core/internal.js";
+import { expectFormatted, formatted } from "./formatter-check.js";
 
 /** The SessionError behind a tRPC error: the error itself, or its cause (one level of wrapping or two). */
 export function sessionErrorIn(error: unknown): SessionError | undefined {
@@ -23,6 +24,8 @@ export function toTRPCError(error: SessionError): TRPCError {
   if (error.code === "GENERAL_ERROR") {
     return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: error.message, cause: error });
   }
+  reportRefusal(error);
+  expectFormatted(error);
   return new TRPCError({ code: "UNAUTHORIZED", message: wireMessage(error.code), cause: error });
 }
 
@@ -46,6 +49,7 @@ export function sessionErrorFormatter<TShape extends { code: number; data: objec
   const { shape } = opts;
   const sessionError = sessionErrorIn(opts.error);
   if (!sessionError) return shape;
+  formatted(sessionError);
   const unauthorised = sessionError.code !== "GENERAL_ERROR";
   const data = shape.data as { code?: unknown; httpStatus?: unknown };
   return {

@@ -2,20 +2,23 @@
 // one run. Servers run as child processes, load comes from here (autocannon), every figure is
 // the ratio of two sides measured in the same interleaved rounds. See bench/README.md.
 
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { killServersNow, profileChildrenInto, repoRoot, startServer, stopServers } from "./lib/children.js";
 import { type BenchSchema, createBenchSchema } from "./lib/database.js";
-import type { DbKind, Figure, MemoryFigure, SuiteContext } from "./lib/figures.js";
+import { chartSvg } from "./lib/chart.js";
+import type { DbKind, Figure, MemoryFigure, SizeFigure, SuiteContext } from "./lib/figures.js";
+import { Progress } from "./lib/progress.js";
 import { type Report, machine, table, writeResults } from "./lib/report.js";
 import { memorySuite } from "./suites/memory.js";
 import { opsSuite } from "./suites/ops.js";
 import { peersSuite } from "./suites/peers.js";
+import { sizesSuite } from "./suites/sizes.js";
 import { trpcSuite } from "./suites/trpc.js";
 import { yogaSuite } from "./suites/yoga.js";
 
-const SUITES = ["trpc", "yoga", "ops", "peers", "memory"] as const;
+const SUITES = ["trpc", "yoga", "ops", "peers", "memory", "sizes"] as const;
 type SuiteName = (typeof SUITES)[number];
 
 const { values: args } = parseArgs({
@@ -114,6 +117,7 @@ async function main(): Promise<void> {
     load: [],
     figures: [] as Figure[],
     memory: [] as MemoryFigure[],
+    sizes: [] as SizeFigure[],
     durationSeconds: 0,
   };
   if (args.profile) {
@@ -127,6 +131,9 @@ async function main(): Promise<void> {
     log(`Postgres schema ${schema.schema}`);
   }
   const notifyChannel = `sk_bench_${process.pid}`;
+  const groups = kinds.flatMap((kind) => plan(kind).map((suite) => ({ suite, kind })));
+  const progress = new Progress(groups, settings);
+  let groupIndex = 0;
 
   for (const kind of kinds) {
     const childEnv: Record<string, string> =
@@ -136,7 +143,7 @@ async function main(): Promise<void> {
     const ctx: SuiteContext = {
       kind,
       only: kinds.length === 1,
-      settings,
+      settings: { ...settings, onRound: (round, rounds, sides, seconds) => log(progress.round(round, rounds, sides, seconds)) },
       quick,
       childEnv,
       start: (name, file, env = {}) => startServer(name, file, { ...childEnv, ...env }),
@@ -144,9 +151,10 @@ async function main(): Promise<void> {
     for (const suite of plan(kind)) {
       const load1 = os.loadavg()[0] ?? 0;
       report.load.push({ group: `${suite}/${kind}`, load1 });
-      log(`\n== ${suite} on ${kind} (load average ${load1.toFixed(2)} on ${report.machine.nproc} cores)`);
+      log(`\n== ${progress.startGroup(groupIndex++)} (load average ${load1.toFixed(2)} on ${report.machine.nproc} cores)`);
       try {
         if (suite === "memory") report.memory.push(await memorySuite(ctx));
+        else if (suite === "sizes") report.sizes.push(...(await sizesSuite(ctx)));
         else {
           const run = { trpc: trpcSuite, yoga: yogaSuite, ops: opsSuite, peers: peersSuite }[suite];
           report.figures.push(...(await run(ctx)));
@@ -165,9 +173,15 @@ async function main(): Promise<void> {
   } else console.log(`\n${table(report)}`);
   if (write) {
     writeResults(`${repoRoot}bench/RESULTS.md`, report);
-    log("bench/RESULTS.md updated");
+    // The recorded run as data, and its chart drawn from that data (`npm run bench:chart` redraws it).
+    writeFileSync(`${repoRoot}bench/results.json`, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(`${repoRoot}bench/results.svg`, chartSvg(report));
+    log("bench/RESULTS.md, bench/results.json and bench/results.svg updated");
   }
-  const failed = report.figures.filter((f) => f.pass === false).length + report.memory.filter((m) => !m.bounded).length;
+  const failed =
+    report.figures.filter((f) => f.pass === false).length +
+    report.memory.filter((m) => !m.bounded).length +
+    report.sizes.filter((x) => x.pass === false).length;
   if (failed > 0) log(`${failed} figure(s) below target`);
 }
 

@@ -40,6 +40,14 @@ export interface MemoryFigure {
   bounded: boolean;
 }
 
+/** A size in bytes on the wire (the access-token cookie every request carries), with its limit. */
+export interface SizeFigure {
+  name: string;
+  bytes: number;
+  limit?: number;
+  pass?: boolean;
+}
+
 export interface SuiteContext {
   kind: DbKind;
   /** Whether this kind is the only database of the run (then PGlite runs everything). */

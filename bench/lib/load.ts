@@ -119,6 +119,8 @@ export interface GroupSettings extends LoadSettings {
   slices?: number;
   warmupSeconds: number;
   log: (line: string) => void;
+  /** Called after each round (progress and time left). */
+  onRound?: (round: number, rounds: number, sides: number, seconds: number) => void;
 }
 
 /** Interleaved rounds over the sides of a group; returns every side's result per round. */
@@ -157,6 +159,7 @@ export async function runInterleaved(sides: Side[], settings: GroupSettings): Pr
         `  round ${round + 1}/${settings.rounds} ${side.name.padEnd(40)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms${cpu}`,
       );
     }
+    settings.onRound?.(round + 1, settings.rounds, sides.length, settings.seconds);
   }
   return results;
 }

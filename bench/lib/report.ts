@@ -3,7 +3,7 @@
 import { execSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import type { Figure, MemoryFigure } from "./figures.js";
+import type { Figure, MemoryFigure, SizeFigure } from "./figures.js";
 
 export interface Machine {
   nproc: number;
@@ -46,6 +46,7 @@ export interface Report {
   load: { group: string; load1: number }[];
   figures: Figure[];
   memory: MemoryFigure[];
+  sizes: SizeFigure[];
   durationSeconds: number;
 }
 
@@ -81,6 +82,7 @@ export function table(report: Report): string {
       .trimEnd();
   const out = [line(HEAD), widths.map((w) => "-".repeat(w)).join("  "), ...rows(report).map(line)];
   for (const m of report.memory) out.push("", memoryLine(m));
+  if (report.sizes.length > 0) out.push("", ...report.sizes.map(sizeLine));
   return out.join("\n");
 }
 
@@ -92,6 +94,11 @@ function memoryLine(m: MemoryFigure): string {
     `${fmt(last?.rssMB ?? 0, 0)} MB after; second half +${fmt(m.rssGrowthSecondHalfMB, 1)} MB RSS, +${fmt(m.heapGrowthSecondHalfMB, 1)} MB heap: ` +
     (m.bounded ? "bounded ✓" : "NOT bounded ✗")
   );
+}
+
+function sizeLine(s: SizeFigure): string {
+  const limit = s.limit === undefined ? "" : ` (limit ${s.limit} B ${s.pass ? "✓" : "✗"})`;
+  return `size: ${s.name}: ${s.bytes} B${limit}`;
 }
 
 /** The Markdown section written between the markers of bench/RESULTS.md. */
@@ -113,6 +120,7 @@ export function markdown(report: Report): string {
     ...rows(report).map((r) => `| ${r.join(" | ")} |`),
   ];
   if (report.memory.length > 0) lines.push("", ...report.memory.map((x) => `- ${memoryLine(x)}`));
+  if (report.sizes.length > 0) lines.push("", ...report.sizes.map((x) => `- ${sizeLine(x)}`));
   return lines.join("\n");
 }
 

@@ -66,5 +66,14 @@ export function luciaSessions(db: AnyPgDatabase) {
       }
       return { session, user };
     },
+
+    /** A refresh in this pattern: validate, then slide the expiry now (one more UPDATE). */
+    async extendSession(token: string): Promise<LuciaSession | undefined> {
+      const { session } = await this.validateSessionToken(token);
+      if (!session) return undefined;
+      session.expiresAt = new Date(Date.now() + 30 * DAY_MS);
+      await db.update(luciaSession).set({ expiresAt: session.expiresAt }).where(eq(luciaSession.id, session.id));
+      return session;
+    },
   };
 }

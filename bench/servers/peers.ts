@@ -1,6 +1,7 @@
 // The peers behind the same tRPC router as sessionkit (BENCH_PEER): better-auth's session check
 // on its Drizzle adapter (cookie cache off or on), Lucia v3's look-up-every-request pattern, and
-// plain jose verification of an RS256 JWT on every request (no cache).
+// plain jose verification of a JWT on every request (no cache); each with its own sign-in and
+// refresh (extend, or re-sign) for the sign-in and refresh comparisons.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
@@ -22,21 +23,38 @@ const unauthorized = () => new TRPCError({ code: "UNAUTHORIZED" });
 const createContext = ({ req, res }: Ctx): Ctx => ({ req, res });
 
 const peer = env("BENCH_PEER");
+/** sessionkit's default signing algorithm, so the jose peer signs and verifies what sessionkit does. */
+const JOSE_ALGORITHM = env("BENCH_JOSE_ALGORITHM", "RS256");
 const bench = await openDb(async (db) => {
   await db.exec(PEER_TABLES_SQL);
 });
 
-async function betterAuthPeer(cookieCache: boolean): Promise<Auth<Ctx>> {
-  const auth = betterAuth({
+/** better-auth's options as the bench runs them; passwords are not hashed, so sign-in measures sessions, not scrypt. */
+function betterAuthWith(cookieCache: boolean, updateAge?: number) {
+  return betterAuth({
     database: drizzleAdapter(bench.db as never, { provider: "pg", schema: betterAuthSchema }),
     secret: "sessionkit-bench-better-auth-secret-0123456789",
     baseURL: "http://127.0.0.1",
-    emailAndPassword: { enabled: true },
-    session: { cookieCache: { enabled: cookieCache, maxAge: 300 } },
+    emailAndPassword: {
+      enabled: true,
+      password: { hash: async (password) => password, verify: async ({ hash, password }) => hash === password },
+    },
+    // updateAge 0: every getSession extends the session, which is better-auth's refresh.
+    session: { cookieCache: { enabled: cookieCache, maxAge: 300 }, ...(updateAge === undefined ? {} : { updateAge }) },
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
     logger: { disabled: true },
   });
+}
+
+async function betterAuthPeer(cookieCache: boolean): Promise<Auth<Ctx>> {
+  const auth = betterAuthWith(cookieCache);
+  const refreshing = betterAuthWith(false, 0);
+  const signedUp = new Set<string>();
+  const forward = (ctx: Ctx, headers: Headers) => {
+    const cookies = headers.getSetCookie();
+    if (cookies.length > 0) ctx.res.setHeader("set-cookie", cookies);
+  };
   return {
     createContext,
     async userIdOf(ctx) {
@@ -45,11 +63,18 @@ async function betterAuthPeer(cookieCache: boolean): Promise<Auth<Ctx>> {
       return found.user.name;
     },
     async signIn(ctx, userId) {
-      const { headers } = await auth.api.signUpEmail({
-        body: { email: `${userId}@bench.invalid`, password: "bench-password-0123", name: userId },
-        returnHeaders: true,
-      });
-      ctx.res.setHeader("set-cookie", headers.getSetCookie());
+      const credentials = { email: `${userId}@bench.invalid`, password: "bench-password-0123" };
+      if (!signedUp.has(userId)) {
+        signedUp.add(userId);
+        await auth.api.signUpEmail({ body: { ...credentials, name: userId } }).catch(() => {});
+      }
+      const { headers } = await auth.api.signInEmail({ body: credentials, returnHeaders: true });
+      forward(ctx, headers);
+    },
+    async refresh(ctx) {
+      const { headers, response } = await refreshing.api.getSession({ headers: fromNodeHeaders(ctx.req.headers), returnHeaders: true });
+      if (!response) throw unauthorized();
+      forward(ctx, headers);
     },
   };
 }
@@ -71,32 +96,40 @@ function luciaPeer(): Auth<Ctx> {
       const session = await lucia.createSession(token, userId);
       ctx.res.setHeader("set-cookie", `session=${token}; HttpOnly; SameSite=Lax; Path=/; Expires=${session.expiresAt.toUTCString()}`);
     },
+    async refresh(ctx) {
+      const token = cookieValue(ctx.req.headers.cookie, "session");
+      const session = token ? await lucia.extendSession(token) : undefined;
+      if (!session) throw unauthorized();
+      ctx.res.setHeader("set-cookie", `session=${token}; HttpOnly; SameSite=Lax; Path=/; Expires=${session.expiresAt.toUTCString()}`);
+    },
   };
 }
 
 async function josePeer(): Promise<Auth<Ctx>> {
   // The same algorithm as sessionkit's default, keys imported once.
-  const { privateKey, publicKey } = await generateKeyPair("RS256");
+  const { privateKey, publicKey } = await generateKeyPair(JOSE_ALGORITHM);
+  const sign = (sub: string) =>
+    new SignJWT({ sub }).setProtectedHeader({ alg: JOSE_ALGORITHM, typ: "JWT" }).setIssuedAt().setExpirationTime("1h").sign(privateKey);
+  const verified = async (ctx: Ctx): Promise<string> => {
+    const token = cookieValue(ctx.req.headers.cookie, "token");
+    if (!token) throw unauthorized();
+    try {
+      const { payload } = await jwtVerify(token, publicKey, { algorithms: [JOSE_ALGORITHM] });
+      if (typeof payload.sub !== "string") throw unauthorized();
+      return payload.sub;
+    } catch {
+      throw unauthorized();
+    }
+  };
   return {
     createContext,
-    async userIdOf(ctx) {
-      const token = cookieValue(ctx.req.headers.cookie, "token");
-      if (!token) throw unauthorized();
-      try {
-        const { payload } = await jwtVerify(token, publicKey, { algorithms: ["RS256"] });
-        if (typeof payload.sub !== "string") throw unauthorized();
-        return payload.sub;
-      } catch {
-        throw unauthorized();
-      }
-    },
+    userIdOf: verified,
     async signIn(ctx, userId) {
-      const token = await new SignJWT({ sub: userId })
-        .setProtectedHeader({ alg: "RS256", typ: "JWT" })
-        .setIssuedAt()
-        .setExpirationTime("1h")
-        .sign(privateKey);
-      ctx.res.setHeader("set-cookie", `token=${token}; HttpOnly; SameSite=Lax; Path=/`);
+      ctx.res.setHeader("set-cookie", `token=${await sign(userId)}; HttpOnly; SameSite=Lax; Path=/`);
+    },
+    // A plain JWT has no refresh of its own: verify the token, sign a new one.
+    async refresh(ctx) {
+      ctx.res.setHeader("set-cookie", `token=${await sign(await verified(ctx))}; HttpOnly; SameSite=Lax; Path=/`);
     },
   };
 }

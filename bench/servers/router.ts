@@ -18,12 +18,16 @@ export interface Auth<Ctx extends object> {
   whoami?(ctx: Ctx): string;
   /** Starts a session for `userId`, setting its cookies on this response. */
   signIn(ctx: Ctx, userId: string): Promise<void>;
+  /** The library's own way to keep a session going (extend, rotate or re-sign), on this request's cookies. */
+  refresh?(ctx: Ctx): Promise<void>;
   // biome-ignore lint/suspicious/noExplicitAny: each implementation brings its own error formatter shape
   errorFormatter?: any;
 }
 
 /**
- * `hello` (public), `me` (protected, answers the user id) and `signIn` (public mutation).
+ * `hello` (public), `me` (protected, answers the user id), `signIn` (public mutation) and, for
+ * the peers, `refresh` (public mutation: what the library does instead of sessionkit's
+ * `POST /auth/session/refresh`).
  * The protecting middleware is built from `auth.userIdOf` unless `protect` supplies its own
  * (sessionkit's `requireSession()`).
  */
@@ -43,6 +47,11 @@ export function benchHandler<Ctx extends object>(
     })),
     signIn: t.procedure.input(z.object({ userId: z.string() })).mutation(async ({ ctx, input }) => {
       await auth.signIn(ctx as unknown as Ctx, input.userId);
+      return { ok: true };
+    }),
+    refresh: t.procedure.mutation(async ({ ctx }) => {
+      if (!auth.refresh) throw new Error("this server refreshes at /auth/session/refresh");
+      await auth.refresh(ctx as unknown as Ctx);
       return { ok: true };
     }),
   });

@@ -103,7 +103,7 @@ export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
   }
   const results = await runInterleaved(sides, ctx.settings);
   return [
-    figure("ops", ctx.kind, results, "refresh / bare UPDATE … RETURNING", "refresh", "bare UPDATE … RETURNING", { min: 0.8 }),
+    figure("ops", ctx.kind, results, "refresh / bare UPDATE … RETURNING", "refresh", "bare UPDATE … RETURNING", { min: 0.5 }),
     ...(withEddsa
       ? [
           figure(
@@ -116,8 +116,8 @@ export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
           ),
         ]
       : []),
-    figure("ops", ctx.kind, results, "createNewSession / bare INSERT", "createNewSession", "bare INSERT"),
+    figure("ops", ctx.kind, results, "createNewSession / bare INSERT", "createNewSession", "bare INSERT", { min: 0.5 }),
     figure("ops", ctx.kind, results, "getSessionData / bare SELECT", "getSessionData", "bare SELECT"),
-    figure("ops", ctx.kind, results, "updateJWTPayload / bare UPDATE", "updateJWTPayload", "bare UPDATE"),
+    figure("ops", ctx.kind, results, "updateJWTPayload / bare UPDATE", "updateJWTPayload", "bare UPDATE", { min: 0.6 }),
   ];
 }

@@ -35,8 +35,12 @@ export interface SessionContextInput {
   info?: Pick<TRPCRequestInfo, "accept" | "type"> & { calls?: readonly { procedure: unknown }[] };
 }
 
-/** The context `createSessionContext` gives every procedure. Spread it into your own context to keep it working. */
-export interface SessionContext {
+/**
+ * The context `createSessionContext` gives every procedure. Spread it into your own context to keep it working.
+ * A type alias, not an interface, so it is assignable to `Record<string, unknown>` (what `@hono/trpc-server`'s
+ * `createContext` returns).
+ */
+export type SessionContext = {
   /**
    * The request's session, or `undefined` (no token, expired or bad token, revoked, or a failed
    * anti-CSRF check on a checked request). Behind `requireSession()` it is always a `Session`.
@@ -46,7 +50,7 @@ export interface SessionContext {
   sessions: Sessions;
   /** Starts a session (sign-in); its cookies and `front-token` leave with this response. */
   createNewSession(input: NewSessionInput): Promise<Session>;
-}
+};
 
 /** What `requireSession()` needs to decide per call; kept on the context under a symbol so a spread keeps it. */
 export interface SessionState {

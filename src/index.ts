@@ -14,6 +14,7 @@ export type {
   RevocationMode,
   SigningAlgorithm,
 } from "./core/options.js";
+export type { TokenTransfer } from "./core/header-transport.js";
 export type { SessionRequest, SessionResponse, NodeResponseLike } from "./core/http.js";
 export type { NodeMiddleware } from "./core/handler.js";
 export type { PublicJwk } from "./core/keys.js";

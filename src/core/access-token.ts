@@ -62,7 +62,7 @@ export class AccessTokens {
 
   constructor(
     private readonly keys: KeyRing,
-    private readonly options: { accessTokenTtl: number; tokenCacheSize: number; now: () => number },
+    private readonly options: { accessTokenTtl: number; tokenCacheSize: number; now: () => number; issuer?: string | undefined },
   ) {
     this.#cache = new TokenCache(options.tokenCacheSize);
   }
@@ -87,6 +87,8 @@ export class AccessTokens {
       exp,
       authTime: input.authTime,
       ...(input.antiCsrfToken === undefined ? {} : { antiCsrfToken: input.antiCsrfToken }),
+      // Services pin it (jose's jwtVerify `issuer`); supertokens-node puts its issuer in every token.
+      ...(this.options.issuer === undefined ? {} : { iss: this.options.issuer }),
     };
     const token = await new SignJWT(fullPayload).setProtectedHeader({ alg: algorithm, typ: "JWT", kid }).sign(privateKey);
     const claims: AccessClaims = {

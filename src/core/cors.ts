@@ -5,7 +5,8 @@ import { type SessionRequest, readHeader } from "./http.js";
 import type { CorsOptions } from "./options.js";
 
 const SDK_HEADERS = ["rid", "fdi-version", "anti-csrf", "st-auth-mode", "authorization", "content-type"];
-const EXPOSE = "front-token, anti-csrf";
+// supertokens-node exposes each token header it sets; header mode's two are listed up front.
+const EXPOSE = "front-token, anti-csrf, st-access-token, st-refresh-token";
 const METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 
 export class CorsPolicy {

@@ -2,17 +2,17 @@
 // Public objects (`createSessions`, `Session`) are thin layers over it.
 
 import { AccessTokens, type AccessClaims, assertCustomPayload } from "./access-token.js";
-import { readCookie } from "./cookies.js";
 import { Diagnostics } from "./diagnostics.js";
 import { base64url, hmac, timingSafeEqual } from "./encoding.js";
 import { SessionError, type SessionErrorCode, isSessionError } from "./errors.js";
+import { type TransferMethod, accessTokenOf, isAccessTokenShaped } from "./header-transport.js";
 import { ResponseWriter, type SessionRequest, type SessionResponse, readHeader, requestMethod } from "./http.js";
 import { KeyRing } from "./keys.js";
 import { notifyGuard } from "./notify.js";
 import type { ResolvedOptions } from "./options.js";
 import { type RevocationGuard, checkDatabase, trustTokens } from "./revocation.js";
 import type { JsonObject } from "./store.js";
-import { ACCESS_COOKIE, type IssuedAccess, TokenTransport } from "./transport.js";
+import { type IssuedAccess, TokenTransport } from "./transport.js";
 
 /** Input of `createNewSession`. */
 export interface NewSessionInput {
@@ -98,7 +98,8 @@ export class Engine {
   };
 
   error(code: Exclude<SessionErrorCode, "GENERAL_ERROR">, message: string, clearOn?: ResponseWriter): SessionError {
-    if (clearOn && !clearOn.sent) this.transport.clear(clearOn);
+    // Like supertokens-node's error handler: a session-ending error clears every transfer method.
+    if (clearOn && !clearOn.sent) this.transport.clear(clearOn, this.transport.allMethods);
     return this.diagnostics.tag(
       new SessionError(code, message, {
         status: this.options.sessionExpiredStatusCode,
@@ -113,14 +114,18 @@ export class Engine {
     return base64url(await hmac(await this.run(() => this.keys.refreshKey()), `anti-csrf:${handle}`));
   }
 
-  /** Signs an access token; `authTime` is the session's sign-in time (epoch ms), carried through every refresh. */
+  /**
+   * Signs an access token; `authTime` is the session's sign-in time (epoch ms), carried through
+   * every refresh. A header-mode token carries no anti-CSRF token (supertokens-node's `disableAntiCsrf`).
+   */
   async issueAccess(
     userId: string,
     handle: string,
     payload: JsonObject,
     authTime: number,
+    transfer: TransferMethod = "cookie",
   ): Promise<{ issued: IssuedAccess; claims: AccessClaims }> {
-    const antiCsrfToken = await this.antiCsrfTokenFor(handle);
+    const antiCsrfToken = transfer === "header" ? undefined : await this.antiCsrfTokenFor(handle);
     const signed = await this.signWithStoreErrors(() => this.tokens.sign({ userId, handle, payload, antiCsrfToken, authTime }));
     return {
       issued: { token: signed.token, userId, exp: signed.claims.exp, fullPayload: signed.fullPayload, antiCsrfToken },
@@ -152,25 +157,44 @@ export class Engine {
     response: SessionResponse,
     options: GetSessionOptions = {},
   ): Promise<{ claims: AccessClaims; writer: ResponseWriter } | undefined> {
-    const writer = new ResponseWriter(response);
-    const token = readCookie(readHeader(request, "cookie"), ACCESS_COOKIE);
-    if (!token) {
+    const found = accessTokenOf(request, this.options.tokenTransfer);
+    const writer = new ResponseWriter(response, found?.method);
+    if (!found) {
       if (options.sessionRequired === false) return undefined;
       throw this.error("UNAUTHORISED", "no access token in the request");
     }
+    const claims = await this.verifyToken(found.token);
+    // A browser never adds an Authorization header cross-site: anti-CSRF is for cookies only.
+    const checkCsrf = found.method === "cookie" && (options.antiCsrfCheck ?? !SAFE_METHODS.has(requestMethod(request)));
+    if (checkCsrf) this.checkAntiCsrf(request, claims);
+    await this.assertNotRevoked(claims, writer);
+    return { claims, writer };
+  }
+
+  /**
+   * Verifies one raw access token without a request (header mode's WebSocket
+   * `connectionParams.accessToken`): the same answers as a request carrying it as `Authorization`.
+   */
+  async verifyAccessToken(token: unknown, clearOn?: ResponseWriter): Promise<AccessClaims> {
+    if (typeof token !== "string" || !isAccessTokenShaped(token)) throw this.error("UNAUTHORISED", "no access token");
+    const claims = await this.verifyToken(token);
+    await this.assertNotRevoked(claims, clearOn);
+    return claims;
+  }
+
+  private async verifyToken(token: string): Promise<AccessClaims> {
     const result = await this.tokens.verify(token);
     if (!result.ok) throw this.error("TRY_REFRESH_TOKEN", result.detail);
-    const { claims } = result;
-    const checkCsrf = options.antiCsrfCheck ?? !SAFE_METHODS.has(requestMethod(request));
-    if (checkCsrf) this.checkAntiCsrf(request, claims);
-    if (await this.revocation.isRevoked(claims)) {
-      throw this.error("UNAUTHORISED", "the session has been revoked", writer);
-    }
-    return { claims, writer };
+    return result.claims;
+  }
+
+  private async assertNotRevoked(claims: AccessClaims, clearOn: ResponseWriter | undefined): Promise<void> {
+    if (await this.revocation.isRevoked(claims)) throw this.error("UNAUTHORISED", "the session has been revoked", clearOn);
   }
 
   /** Throws TRY_REFRESH_TOKEN when the request fails the configured anti-CSRF check. */
   checkAntiCsrf(request: SessionRequest, claims: AccessClaims): void {
+    if (accessTokenOf(request, this.options.tokenTransfer)?.method === "header") return;
     const mode = this.options.antiCsrf;
     if (mode === "via-custom-header" && readHeader(request, "rid") === undefined) {
       throw this.error("TRY_REFRESH_TOKEN", "anti-CSRF check failed: the rid header is missing");

@@ -25,6 +25,21 @@ function errorResponse(error: unknown, headers: Headers, engine: Engine, route: 
   return json(500, { message: "internal error" }, headers);
 }
 
+/**
+ * The discovery document: `issuer` and `jwks_uri` as supertokens-node's openid recipe builds them
+ * (apiDomain + apiBasePath, and that + `/jwt/jwks.json`). The OAuth2 endpoints it also lists are
+ * left out: sessionkit serves none of them.
+ */
+function openidConfiguration(engine: Engine): Record<string, unknown> {
+  const issuer = engine.options.issuer as string;
+  return {
+    issuer,
+    jwks_uri: `${issuer.replace(/\/+$/, "")}/jwt/jwks.json`,
+    subject_types_supported: ["public"],
+    id_token_signing_alg_values_supported: [engine.options.algorithm],
+  };
+}
+
 /** Answers sessionkit's own routes; undefined for every other request. */
 export async function handleRequest(engine: Engine, cors: CorsPolicy | undefined, request: SessionRequest): Promise<Response | undefined> {
   const method = requestMethod(request);
@@ -40,11 +55,13 @@ export async function handleRequest(engine: Engine, cors: CorsPolicy | undefined
         ? "signout"
         : path === `${base}/jwt/jwks.json`
           ? "jwks"
-          : undefined;
+          : path === `${base}/.well-known/openid-configuration` && engine.options.issuer !== undefined
+            ? "openid"
+            : undefined;
   if (!route) return undefined;
 
   const headers = cors?.headersFor(request) ?? new Headers();
-  const expected = route === "jwks" ? "GET" : "POST";
+  const expected = route === "jwks" || route === "openid" ? "GET" : "POST";
   if (method !== expected) {
     headers.set("allow", expected);
     return json(405, { message: `use ${expected}` }, headers);
@@ -59,9 +76,12 @@ export async function handleRequest(engine: Engine, cors: CorsPolicy | undefined
       if (verified) await new Session(engine, verified.claims, verified.writer).revokeSession();
       return json(200, { status: "OK" }, headers);
     }
+    // Public documents for other backends, as supertokens-node serves them (Access-Control-Allow-Origin: *).
+    if (!headers.has("access-control-allow-origin")) headers.set("access-control-allow-origin", "*");
     headers.set("cache-control", "public, max-age=60");
     headers.set("content-type", "application/json; charset=utf-8");
-    return new Response(JSON.stringify(await engine.keys.jwks()), { status: 200, headers });
+    const body = route === "jwks" ? await engine.keys.jwks() : openidConfiguration(engine);
+    return new Response(JSON.stringify(body), { status: 200, headers });
   } catch (error) {
     return errorResponse(error, headers, engine, `${method} ${path}`);
   }

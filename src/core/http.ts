@@ -3,6 +3,7 @@
 
 import { SessionError } from "./errors.js";
 import { setCookieName } from "./cookies.js";
+import type { TransferMethod } from "./header-transport.js";
 
 /** Anything with headers that can be read: a fetch `Request`, a Node `IncomingMessage`, or `{ headers }`. */
 export type SessionRequest =
@@ -75,7 +76,11 @@ function isSent(response: SessionResponse): boolean {
 
 /** Writes headers and cookies to one response, replacing only the cookies sessionkit itself set. */
 export class ResponseWriter {
-  constructor(readonly target: SessionResponse) {}
+  /** `transfer`: how the session on this response sends its tokens (cookies, or header mode's headers). */
+  constructor(
+    readonly target: SessionResponse,
+    readonly transfer: TransferMethod = "cookie",
+  ) {}
 
   get sent(): boolean {
     return isSent(this.target);

@@ -3,12 +3,12 @@
 
 import type { NewSessionInput } from "./engine.js";
 import { wireMessage } from "./errors.js";
-import type { SessionRequest, SessionResponse } from "./http.js";
+import { ResponseWriter, type SessionRequest, type SessionResponse, markResponseSent } from "./http.js";
 import { createNewSession } from "./lifecycle.js";
-import { claimsOf, type Session } from "./session.js";
+import { Session, claimsOf } from "./session.js";
 import { type Sessions, engineOf } from "./sessions.js";
 
-export { markResponseSent } from "./http.js";
+export { markResponseSent };
 export { diagnosticsOf, reportRefusal } from "./diagnostics.js";
 export { engineOf, wireMessage };
 
@@ -29,4 +29,23 @@ export function createSessionFrom(
   antiCsrfCheck: boolean,
 ): Promise<Session> {
   return createNewSession(engineOf(sessions), input, response, request, { antiCsrfCheck });
+}
+
+/**
+ * The session of a raw access token, without a request: header mode's WebSocket
+ * `connectionParams.accessToken`. Throws the `SessionError` a request carrying it as
+ * `Authorization: Bearer` would get (UNAUTHORISED when it is not an access token, TRY_REFRESH_TOKEN
+ * when expired or bad, UNAUTHORISED when revoked). Calls that write tokens (`updateJWTPayload`,
+ * `revokeSession`) write header-mode headers to `response`, or fail loudly without one.
+ */
+export async function sessionFromAccessToken(sessions: Sessions, token: unknown, response?: SessionResponse): Promise<Session> {
+  const engine = engineOf(sessions);
+  let target = response;
+  if (target === undefined) {
+    target = new Headers();
+    markResponseSent(target);
+  }
+  const writer = new ResponseWriter(target, "header");
+  const claims = await engine.verifyAccessToken(token, writer);
+  return new Session(engine, claims, writer);
 }

@@ -1,12 +1,11 @@
 // Starting a session (sign-in) and refreshing one: the two places refresh tokens are minted.
 
-import { readCookie } from "./cookies.js";
 import { base64url, fromBase64url, timingSafeEqual } from "./encoding.js";
 import type { Engine, NewSessionInput } from "./engine.js";
 import { ResponseWriter, type SessionRequest, type SessionResponse, readHeader } from "./http.js";
 import { mintRefreshToken, nextSecret, openRefreshToken } from "./refresh-token.js";
 import { Session, assertJson } from "./session.js";
-import { REFRESH_COOKIE } from "./transport.js";
+import { type TransferMethod, carriesToken, refreshTokenOf, transferForNewSession } from "./header-transport.js";
 
 /** Options of the core sign-in call that only this package's adapters set. */
 export interface SignInOptions {
@@ -19,15 +18,18 @@ export interface SignInOptions {
  * the victim's browser. A form cannot send a custom header, so with anti-CSRF on (any mode but
  * "none") starting a session from a request needs the `rid` header the SDK and our clients send.
  */
-function checkSignInRequest(engine: Engine, request: SessionRequest): void {
+function checkSignInRequest(engine: Engine, request: SessionRequest, transfer: TransferMethod): void {
+  // A header-mode sign-in plants no cookie, and a form cannot send `st-auth-mode`.
+  if (transfer === "header") return;
   if (engine.options.antiCsrf !== "none" && readHeader(request, "rid") === undefined) {
     throw engine.error("UNAUTHORISED", "anti-CSRF check failed: starting a session needs the rid header");
   }
 }
 
 /**
- * Creates a session row and writes its tokens to the response. One store call once keys are
- * loaded. With the sign-in `request`, the login-CSRF check runs first.
+ * Creates a session row and writes its tokens to the response, in the transfer method the
+ * request asks for (`st-auth-mode`, header-transport.ts). One store call once keys are loaded.
+ * With the sign-in `request`, the login-CSRF check runs first.
  */
 export async function createNewSession(
   engine: Engine,
@@ -37,10 +39,11 @@ export async function createNewSession(
   signIn: SignInOptions = {},
 ): Promise<Session> {
   engine.assertNewSessionInput(input);
-  if (request !== undefined && signIn.antiCsrfCheck !== false) checkSignInRequest(engine, request);
+  const transfer = transferForNewSession(request, engine.options.tokenTransfer);
+  if (request !== undefined && signIn.antiCsrfCheck !== false) checkSignInRequest(engine, request, transfer);
   const sessionData = input.sessionData ?? {};
   assertJson(sessionData);
-  const writer = new ResponseWriter(response);
+  const writer = new ResponseWriter(response, transfer);
   writer.assertOpen("create a session");
   const { options } = engine;
   const now = options.now();
@@ -50,7 +53,7 @@ export async function createNewSession(
   const expiresAt = new Date(now + options.refreshTokenTtl * 1000);
   const jwtPayload = input.jwtPayload ?? {};
   // Sign first so a key problem fails before anything is stored.
-  const { issued, claims } = await engine.issueAccess(input.userId, handle, jwtPayload, now);
+  const { issued, claims } = await engine.issueAccess(input.userId, handle, jwtPayload, now, transfer);
   await engine.run(async () =>
     options.store.createSession({
       handle,
@@ -63,6 +66,8 @@ export async function createNewSession(
     }),
   );
   writer.assertOpen("create a session");
+  // A client switching methods at sign-in loses the other method's old tokens (supertokens-node does the same).
+  if (request) clearOtherMethod(engine, writer, request, transfer, "access");
   engine.transport.write(writer, issued, { token: refreshToken.token, expiresAt });
   return new Session(engine, claims, writer);
 }
@@ -73,19 +78,23 @@ export async function createNewSession(
  * once); an older genuine token is theft and ends the session.
  */
 export async function refreshSession(engine: Engine, request: SessionRequest, response: SessionResponse): Promise<Session> {
-  const writer = new ResponseWriter(response);
   const { options } = engine;
+  const found = refreshTokenOf(request, options.tokenTransfer);
+  const transfer = found?.method ?? "cookie";
+  const writer = new ResponseWriter(response, transfer);
   const fail = (code: "UNAUTHORISED" | "TOKEN_THEFT_DETECTED", message: string) => engine.error(code, message, writer);
 
-  const token = readCookie(readHeader(request, "cookie"), REFRESH_COOKIE);
-  if (!token) throw fail("UNAUTHORISED", "no refresh token in the request");
-  if (options.antiCsrf === "via-custom-header" && readHeader(request, "rid") === undefined) {
+  if (!found) throw fail("UNAUTHORISED", "no refresh token in the request");
+  const { token } = found;
+  // A refresh token sent as `Authorization` cannot come from a cross-site form: no anti-CSRF check.
+  const csrf = transfer === "cookie" ? options.antiCsrf : "none";
+  if (csrf === "via-custom-header" && readHeader(request, "rid") === undefined) {
     throw fail("UNAUTHORISED", "anti-CSRF check failed: the rid header is missing");
   }
   const key = await engine.run(() => engine.keys.refreshKey());
   const parts = await openRefreshToken(key, token);
   if (!parts) throw fail("UNAUTHORISED", "the refresh token is not valid");
-  if (options.antiCsrf === "via-token") {
+  if (csrf === "via-token") {
     const sent = readHeader(request, "anti-csrf");
     const expected = await engine.antiCsrfTokenFor(parts.handle);
     if (sent === undefined || expected === undefined || !timingSafeEqual(sent, expected)) {
@@ -141,8 +150,21 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
     throw fail("TOKEN_THEFT_DETECTED", "a refresh token was used after it had been rotated; the session is revoked");
   }
 
-  const { issued, claims } = await engine.issueAccess(row.userId, parts.handle, row.jwtPayload, row.createdAt.getTime());
+  const { issued, claims } = await engine.issueAccess(row.userId, parts.handle, row.jwtPayload, row.createdAt.getTime(), transfer);
   writer.assertOpen("refresh the session");
+  clearOtherMethod(engine, writer, request, transfer, "refresh");
   engine.transport.write(writer, issued, { token: refreshToken, expiresAt: row.expiresAt });
   return new Session(engine, claims, writer);
+}
+
+/** Clears the tokens the request carries in the method this response does not use (before the new ones are written). */
+function clearOtherMethod(
+  engine: Engine,
+  writer: ResponseWriter,
+  request: SessionRequest,
+  used: TransferMethod,
+  kind: "access" | "refresh",
+): void {
+  const other: TransferMethod = used === "header" ? "cookie" : "header";
+  if (engine.transport.allMethods.includes(other) && carriesToken(request, other, kind)) engine.transport.clear(writer, [other]);
 }

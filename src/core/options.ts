@@ -3,6 +3,7 @@
 import type { SameSite } from "./cookies.js";
 import { debugFromEnvironment, defaultWarning } from "./diagnostics.js";
 import { type RandomBytes, cryptoRandomBytes } from "./encoding.js";
+import type { TokenTransfer } from "./header-transport.js";
 import type { SessionStore } from "./store.js";
 
 /** Anti-CSRF protection for cookie sessions. */
@@ -59,6 +60,20 @@ export interface CreateSessionsOptions {
   notifyChannel?: string;
   /** Cross-origin settings; `sessions.cors()` can set them later. */
   cors?: CorsOptions;
+  /**
+   * How tokens travel (default `"any"`): `"any"` gives a client that signs in with
+   * `st-auth-mode: header` its tokens in `st-access-token`/`st-refresh-token` response headers
+   * (sent back as `Authorization: Bearer …`) and everyone else cookies; `"cookie"` or `"header"` only.
+   */
+  tokenTransfer?: TokenTransfer;
+  /**
+   * The public URL of these routes as other services see it (API domain + `basePath`, e.g.
+   * `https://api.example.com/auth`, as supertokens-node's issuer). When set, access tokens carry
+   * it as `iss` and `GET {basePath}/.well-known/openid-configuration` serves it with `jwks_uri`.
+   */
+  issuer?: string;
+  /** Cookie mode also sends the access token in an `st-access-token` header, for the SDK's `getAccessToken()` (default false). */
+  exposeAccessTokenToFrontendInCookieBasedAuth?: boolean;
   /** Receives operational warnings (listener drops, store failures). Never receives secrets. */
   onWarning?: (message: string, error?: unknown) => void;
   /**
@@ -91,6 +106,9 @@ export interface ResolvedOptions {
   storeTimeoutMs: number;
   notifyChannel: string;
   cors: CorsOptions | undefined;
+  tokenTransfer: TokenTransfer;
+  issuer: string | undefined;
+  exposeAccessTokenToFrontendInCookieBasedAuth: boolean;
   onWarning: (message: string, error?: unknown) => void;
   debug: ((line: string) => void) | undefined;
   now: () => number;
@@ -111,6 +129,16 @@ function oneOf<T extends string>(name: string, value: T | undefined, allowed: re
   return value;
 }
 
+function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== "string") return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
 export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions {
   if (!options || typeof options !== "object" || !options.store) {
     throw new TypeError("sessionkit: createSessions needs a store, e.g. { store: drizzleStore(db) }");
@@ -126,6 +154,11 @@ export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions 
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(notifyChannel)) {
     throw new TypeError("sessionkit: notifyChannel must be a lower-case SQL identifier");
   }
+  if (options.issuer !== undefined && !isHttpUrl(options.issuer)) {
+    throw new TypeError("sessionkit: issuer must be an http(s) URL such as https://api.example.com/auth");
+  }
+  const expose = options.exposeAccessTokenToFrontendInCookieBasedAuth ?? false;
+  if (typeof expose !== "boolean") throw new TypeError("sessionkit: exposeAccessTokenToFrontendInCookieBasedAuth must be a boolean");
   return {
     store: options.store,
     accessTokenTtl: positive("accessTokenTtl", options.accessTokenTtl, 3600),
@@ -148,6 +181,9 @@ export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions 
     storeTimeoutMs: positive("storeTimeoutMs", options.storeTimeoutMs, 10_000),
     notifyChannel,
     cors: options.cors,
+    tokenTransfer: oneOf("tokenTransfer", options.tokenTransfer, ["any", "cookie", "header"], "any"),
+    issuer: options.issuer,
+    exposeAccessTokenToFrontendInCookieBasedAuth: expose,
     onWarning: options.onWarning ?? defaultWarning,
     debug:
       typeof options.debug === "function"

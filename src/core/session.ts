@@ -66,7 +66,13 @@ export class Session {
     const engine = this.#engine;
     const stored = await engine.run(() => engine.options.store.setJWTPayload(this.#claims.handle, payload, engine.now()));
     if (!stored) throw engine.error("UNAUTHORISED", "the session no longer exists", this.#writer);
-    const { issued, claims } = await engine.issueAccess(this.#claims.userId, this.#claims.handle, payload, this.#claims.authTime);
+    const { issued, claims } = await engine.issueAccess(
+      this.#claims.userId,
+      this.#claims.handle,
+      payload,
+      this.#claims.authTime,
+      this.#writer.transfer,
+    );
     this.#writer.assertOpen("update the JWT payload");
     engine.transport.write(this.#writer, issued);
     this.#claims = claims;

@@ -38,9 +38,11 @@ export interface Sessions {
   /** Read-only settings, for adapters and clients. */
   readonly config: SessionsConfig;
   /**
-   * Starts a session (sign-in) and writes its cookies and `front-token` to `response`. Given the
-   * sign-in `request`, it first runs the login-CSRF check (with anti-CSRF on, the request must
-   * carry the `rid` header a cross-site form cannot send): pass it whenever there is one.
+   * Starts a session (sign-in) and writes its cookies (or, for a `request` sent with
+   * `st-auth-mode: header`, its `st-access-token`/`st-refresh-token` headers) and `front-token`
+   * to `response`. Given the sign-in `request`, a cookie sign-in first runs the login-CSRF check
+   * (with anti-CSRF on, the request must carry the `rid` header a cross-site form cannot send):
+   * pass it whenever there is one.
    */
   createNewSession(input: NewSessionInput, response: SessionResponse, request?: SessionRequest): Promise<Session>;
   /** The request's session; `undefined` only with `sessionRequired: false` and no access token. */
@@ -52,7 +54,10 @@ export interface Sessions {
   getSession(request: SessionRequest, response: SessionResponse, options?: GetSessionOptions): Promise<Session>;
   /** Rotates the request's refresh token (what `POST /auth/session/refresh` does). */
   refreshSession(request: SessionRequest, response: SessionResponse): Promise<Session>;
-  /** Answers `POST /auth/session/refresh`, `POST /auth/signout`, `GET /auth/jwt/jwks.json` and CORS preflights; `undefined` for other requests. */
+  /**
+   * Answers `POST /auth/session/refresh`, `POST /auth/signout`, `GET /auth/jwt/jwks.json`,
+   * `GET /auth/.well-known/openid-configuration` (with `issuer`) and CORS preflights; `undefined` for other requests.
+   */
   handle(request: Request): Promise<Response | undefined>;
   /** The same routes as a Node `(req, res, next)` middleware for `node:http`, Express and Connect. */
   middleware(): NodeMiddleware;

@@ -1,13 +1,22 @@
-// How tokens travel: the two cookies, the front-token and anti-csrf headers (WIRE.md).
+// How tokens travel: the two cookies, or the `st-access-token` / `st-refresh-token` headers of
+// header mode (header-transport.ts), plus the front-token and anti-csrf headers (WIRE.md).
 
 import { frontToken } from "./access-token.js";
 import { type CookieAttributes, serializeCookie } from "./cookies.js";
+import {
+  ACCESS_COOKIE,
+  ACCESS_HEADER,
+  REFRESH_COOKIE,
+  REFRESH_HEADER,
+  type TransferMethod,
+  clearTokenHeaders,
+  writeTokenHeader,
+} from "./header-transport.js";
 import type { ResponseWriter } from "./http.js";
 import type { ResolvedOptions } from "./options.js";
 import type { JsonObject } from "./store.js";
 
-export const ACCESS_COOKIE = "sAccessToken";
-export const REFRESH_COOKIE = "sRefreshToken";
+export { ACCESS_COOKIE, REFRESH_COOKIE };
 const EXPOSED = ["front-token", "anti-csrf"] as const;
 /** The access cookie outlives the JWT on purpose: the JWT's `exp` is what counts. */
 const ACCESS_COOKIE_LIFETIME_MS = 100 * 365 * 24 * 3600 * 1000;
@@ -33,22 +42,44 @@ export class TokenTransport {
     return { path, expires, httpOnly: true, secure, sameSite, domain };
   }
 
-  /** Writes a new access token (and, when given, a new refresh token) to the response. */
+  /** Writes a new access token (and, when given, a new refresh token) in the writer's transfer method. */
   write(writer: ResponseWriter, access: IssuedAccess, refresh?: { token: string; expiresAt: Date }): void {
-    const now = this.options.now();
-    writer.setCookie(serializeCookie(ACCESS_COOKIE, access.token, this.attributes("/", new Date(now + ACCESS_COOKIE_LIFETIME_MS))));
-    if (refresh) writer.setCookie(serializeCookie(REFRESH_COOKIE, refresh.token, this.attributes(this.refreshPath, refresh.expiresAt)));
     writer.setHeader("front-token", frontToken(access.userId, access.exp, access.fullPayload));
+    writer.addToList("access-control-expose-headers", ["front-token"]);
+    if (writer.transfer === "header") {
+      writeTokenHeader(writer, ACCESS_HEADER, access.token);
+      if (refresh) writeTokenHeader(writer, REFRESH_HEADER, refresh.token);
+    } else {
+      const now = this.options.now();
+      writer.setCookie(serializeCookie(ACCESS_COOKIE, access.token, this.attributes("/", new Date(now + ACCESS_COOKIE_LIFETIME_MS))));
+      if (refresh) writer.setCookie(serializeCookie(REFRESH_COOKIE, refresh.token, this.attributes(this.refreshPath, refresh.expiresAt)));
+      // supertokens-node's exposeAccessTokenToFrontendInCookieBasedAuth: the SDK's getAccessToken() reads this header.
+      if (this.options.exposeAccessTokenToFrontendInCookieBasedAuth) writeTokenHeader(writer, ACCESS_HEADER, access.token);
+    }
     if (access.antiCsrfToken !== undefined) writer.setHeader("anti-csrf", access.antiCsrfToken);
     writer.addToList("access-control-expose-headers", EXPOSED);
   }
 
-  /** Clears the session on the client: both cookies expired, `front-token: remove`, no anti-csrf. */
-  clear(writer: ResponseWriter): void {
-    writer.setCookie(serializeCookie(ACCESS_COOKIE, "", this.attributes("/", EPOCH)));
-    writer.setCookie(serializeCookie(REFRESH_COOKIE, "", this.attributes(this.refreshPath, EPOCH)));
+  /**
+   * Clears the session on the client in each of `methods` (default: the writer's): cookies
+   * expired, or empty token headers; always `front-token: remove` and no anti-csrf.
+   */
+  clear(writer: ResponseWriter, methods: readonly TransferMethod[] = [writer.transfer]): void {
+    for (const method of methods) {
+      if (method === "header") clearTokenHeaders(writer);
+      else {
+        writer.setCookie(serializeCookie(ACCESS_COOKIE, "", this.attributes("/", EPOCH)));
+        writer.setCookie(serializeCookie(REFRESH_COOKIE, "", this.attributes(this.refreshPath, EPOCH)));
+      }
+    }
     writer.setHeader("front-token", "remove");
     writer.removeHeader("anti-csrf");
     writer.addToList("access-control-expose-headers", EXPOSED);
+  }
+
+  /** Every transfer method this deployment accepts: what an error that ends the session clears (supertokens-node clears all). */
+  get allMethods(): readonly TransferMethod[] {
+    const allowed = this.options.tokenTransfer;
+    return allowed === "any" ? ["cookie", "header"] : [allowed];
   }
 }

@@ -20,7 +20,11 @@ export function createTestApp(sessions: Sessions) {
       const body = request.method === "POST" ? await request.json().catch(() => ({})) : undefined;
       switch (pathname) {
         case "/login": {
-          const s = await sessions.createNewSession({ userId: body.userId, jwtPayload: body.payload, sessionData: body.data }, headers);
+          const s = await sessions.createNewSession(
+            { userId: body.userId, jwtPayload: body.payload, sessionData: body.data },
+            headers,
+            request,
+          );
           return json(200, { handle: s.getHandle() }, headers);
         }
         case "/me": {

@@ -3,29 +3,42 @@
 /** Longest Cookie header we parse; anything longer is treated as carrying no session. */
 export const MAX_COOKIE_HEADER = 64 * 1024;
 
-/** The first value of `name` in a Cookie header, or undefined. Never throws. */
-export function readCookie(header: string | null | undefined, name: string): string | undefined {
-  if (typeof header !== "string" || header.length === 0 || header.length > MAX_COOKIE_HEADER) return undefined;
+/**
+ * Every value of `name` in a Cookie header, in the order the browser sent them. Never throws.
+ * Linear in the header's length: each character is looked at a bounded number of times (the
+ * position of the next "=" is remembered across pairs, so a header of 64 KB of ";" is one pass,
+ * not one scan to the end per pair).
+ */
+export function readCookies(header: string | null | undefined, name: string): string[] {
+  const values: string[] = [];
+  if (typeof header !== "string" || header.length === 0 || header.length > MAX_COOKIE_HEADER) return values;
+  const n = header.length;
   let start = 0;
-  while (start < header.length) {
+  let eq = -1;
+  while (start < n) {
     let end = header.indexOf(";", start);
-    if (end === -1) end = header.length;
-    const eq = header.indexOf("=", start);
-    if (eq !== -1 && eq < end && header.slice(start, eq).trim() === name) {
-      let value = header.slice(eq + 1, end).trim();
-      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-      if (value.includes("%")) {
-        try {
-          value = decodeURIComponent(value);
-        } catch {
-          // not percent-encoded after all: keep the raw value, verification will reject it
-        }
-      }
-      return value;
+    if (end === -1) end = n;
+    if (eq < start) {
+      eq = header.indexOf("=", start);
+      if (eq === -1) break; // no "=" left: no more cookies
     }
+    if (eq < end && header.slice(start, eq).trim() === name) values.push(decodeValue(header.slice(eq + 1, end).trim()));
     start = end + 1;
   }
-  return undefined;
+  return values;
+}
+
+function decodeValue(raw: string): string {
+  let value = raw;
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+  if (value.includes("%")) {
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      // not percent-encoded after all: keep the raw value, verification will reject it
+    }
+  }
+  return value;
 }
 
 /** The `SameSite` attribute of the session cookies (`"none"` forces `Secure`). */

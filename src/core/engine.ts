@@ -159,6 +159,8 @@ export class Engine {
   ): Promise<{ claims: AccessClaims; writer: ResponseWriter } | undefined> {
     const found = accessTokenOf(request, this.options.tokenTransfer);
     const writer = new ResponseWriter(response, found?.method);
+    // As supertokens-node: a refresh sorts duplicate cookies out (or refuses them), so ask for one.
+    if (found?.duplicated) throw this.error("TRY_REFRESH_TOKEN", "the request carries more than one sAccessToken cookie");
     if (!found) {
       if (options.sessionRequired === false) return undefined;
       throw this.error("UNAUTHORISED", "no access token in the request");

@@ -2,6 +2,7 @@
 // handler and as a Node (req, res, next) middleware.
 
 import type { CorsPolicy } from "./cors.js";
+import { duplicateCookiesAnswer } from "./duplicate-cookies.js";
 import type { Engine } from "./engine.js";
 import { isSessionError, wireMessage } from "./errors.js";
 import { type NodeResponseLike, type SessionRequest, requestMethod, requestPath } from "./http.js";
@@ -16,6 +17,11 @@ function json(status: number, body: unknown, headers: Headers): Response {
 
 function errorResponse(error: unknown, headers: Headers, engine: Engine, route: string): Response {
   const { diagnostics } = engine;
+  const duplicates = duplicateCookiesAnswer(error);
+  if (duplicates) {
+    diagnostics.warn(duplicates.message);
+    return json(duplicates.status, { message: duplicates.message }, headers);
+  }
   if (isSessionError(error)) {
     if (error.code === "GENERAL_ERROR") diagnostics.warn(error.message, error.cause);
     else diagnostics.refused(error, `at ${route}`);

@@ -4,7 +4,7 @@
 // (recipe/session/cookieAndHeaders.ts, constants.ts, sessionRequestFunctions.ts).
 
 import { decodeJwt } from "jose";
-import { readCookie } from "./cookies.js";
+import { readCookies } from "./cookies.js";
 import { type ResponseWriter, type SessionRequest, readHeader } from "./http.js";
 
 /** How one session's tokens travel: HttpOnly cookies, or response headers and `Authorization`. */
@@ -19,6 +19,16 @@ export const REFRESH_HEADER = "st-refresh-token";
 const AUTH_MODE_HEADER = "st-auth-mode";
 /** Longest `Authorization` value we look at (a 16 KB access token plus the scheme). */
 const MAX_AUTHORIZATION = 16 * 1024 + 64;
+
+/**
+ * The request's cookie of `name`. An empty cookie counts as none (WIRE.md). Two or more (another
+ * Domain or Path: a sibling subdomain tossing its own, or cookies left from an older `domain`)
+ * are flagged: the browser's order says nothing about which is ours, so none is served.
+ */
+export function cookieToken(request: SessionRequest, name: string): { value: string | undefined; duplicated: boolean } {
+  const values = readCookies(readHeader(request, "cookie"), name).filter((v) => v !== "");
+  return { value: values[0], duplicated: values.length > 1 };
+}
 
 /** The token of `Authorization: Bearer <token>` exactly as supertokens-node's `getToken` reads it. */
 export function bearerToken(request: SessionRequest): string | undefined {
@@ -57,14 +67,17 @@ function methods(allowed: TokenTransfer): TransferMethod[] {
  * The request's access token and how it came: the `Authorization` header wins over the cookie
  * when both are there (supertokens-node `getAccessTokenFromRequest`).
  */
-export function accessTokenOf(request: SessionRequest, allowed: TokenTransfer): { token: string; method: TransferMethod } | undefined {
+export function accessTokenOf(
+  request: SessionRequest,
+  allowed: TokenTransfer,
+): { token: string; method: TransferMethod; duplicated?: boolean } | undefined {
   for (const method of methods(allowed)) {
     if (method === "header") {
       const token = bearerToken(request);
       if (token !== undefined && isAccessTokenShaped(token)) return { token, method };
     } else {
-      const token = readCookie(readHeader(request, "cookie"), ACCESS_COOKIE);
-      if (token) return { token, method };
+      const { value, duplicated } = cookieToken(request, ACCESS_COOKIE);
+      if (value) return { token: value, method, duplicated };
     }
   }
   return undefined;
@@ -73,7 +86,7 @@ export function accessTokenOf(request: SessionRequest, allowed: TokenTransfer): 
 /** The refresh token: `Authorization: Bearer <refresh token>` first, then the refresh cookie (`refreshSessionInRequest`). */
 export function refreshTokenOf(request: SessionRequest, allowed: TokenTransfer): { token: string; method: TransferMethod } | undefined {
   for (const method of methods(allowed)) {
-    const token = method === "header" ? bearerToken(request) : readCookie(readHeader(request, "cookie"), REFRESH_COOKIE);
+    const token = method === "header" ? bearerToken(request) : cookieToken(request, REFRESH_COOKIE).value;
     if (token) return { token, method };
   }
   return undefined;
@@ -82,7 +95,7 @@ export function refreshTokenOf(request: SessionRequest, allowed: TokenTransfer):
 /** Whether the request carries a `kind` token in `method` (what a response switching methods clears). */
 export function carriesToken(request: SessionRequest, method: TransferMethod, kind: "access" | "refresh"): boolean {
   if (method === "header") return bearerToken(request) !== undefined;
-  return readCookie(readHeader(request, "cookie"), kind === "access" ? ACCESS_COOKIE : REFRESH_COOKIE) !== undefined;
+  return cookieToken(request, kind === "access" ? ACCESS_COOKIE : REFRESH_COOKIE).value !== undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Starting a session (sign-in) and refreshing one: the two places refresh tokens are minted.
 
+import { refuseDuplicateCookies } from "./duplicate-cookies.js";
 import { base64url, fromBase64url, timingSafeEqual } from "./encoding.js";
 import type { Engine, NewSessionInput } from "./engine.js";
 import { ResponseWriter, type SessionRequest, type SessionResponse, readHeader } from "./http.js";
@@ -84,6 +85,8 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
   const writer = new ResponseWriter(response, transfer);
   const fail = (code: "UNAUTHORISED" | "TOKEN_THEFT_DETECTED", message: string) => engine.error(code, message, writer);
 
+  // supertokens-node skips this when only header mode is allowed (no cookies to sort out).
+  if (options.tokenTransfer !== "header") refuseDuplicateCookies(options, engine.transport, request, writer);
   if (!found) throw fail("UNAUTHORISED", "no refresh token in the request");
   const { token } = found;
   // A refresh token sent as `Authorization` cannot come from a cross-site form: no anti-CSRF check.

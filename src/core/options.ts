@@ -37,8 +37,12 @@ export interface CreateSessionsOptions {
   revocation?: RevocationMode;
   /** How long a just-rotated refresh token stays usable, in seconds (default 10). */
   refreshGraceSeconds?: number;
-  /** Cookie attributes. `secure` defaults to true, `sameSite` to `"lax"`. */
-  cookies?: { secure?: boolean; sameSite?: SameSite; domain?: string | undefined };
+  /**
+   * Cookie attributes. `secure` defaults to true, `sameSite` to `"lax"`. `olderCookieDomain`
+   * (SuperTokens' option of that name): the Domain the auth cookies had before `domain` was
+   * changed; a refresh that sees two cookies of one name clears the ones of that Domain.
+   */
+  cookies?: { secure?: boolean; sameSite?: SameSite; domain?: string | undefined; olderCookieDomain?: string | undefined };
   /** Base path of the refresh, sign-out and JWKS routes (default `"/auth"`). */
   basePath?: string;
   /** HTTP status for session errors other than GENERAL_ERROR (default 401). */
@@ -96,7 +100,7 @@ export interface ResolvedOptions {
   antiCsrf: AntiCsrfMode;
   revocation: RevocationMode;
   refreshGraceSeconds: number;
-  cookies: { secure: boolean; sameSite: SameSite; domain: string | undefined };
+  cookies: { secure: boolean; sameSite: SameSite; domain: string | undefined; olderCookieDomain: string | undefined };
   basePath: string;
   sessionExpiredStatusCode: number;
   algorithm: SigningAlgorithm;
@@ -171,6 +175,7 @@ export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions 
       secure: sameSite === "none" ? true : (options.cookies?.secure ?? true),
       sameSite,
       domain: options.cookies?.domain,
+      olderCookieDomain: options.cookies?.olderCookieDomain,
     },
     basePath,
     sessionExpiredStatusCode: positive("sessionExpiredStatusCode", options.sessionExpiredStatusCode, 401, 400),

@@ -37,9 +37,17 @@ export class TokenTransport {
     this.refreshPath = `${options.basePath}/session/refresh`;
   }
 
-  private attributes(path: string, expires: Date): CookieAttributes {
-    const { secure, sameSite, domain } = this.options.cookies;
+  private attributes(path: string, expires: Date, domain = this.options.cookies.domain): CookieAttributes {
+    const { secure, sameSite } = this.options.cookies;
     return { path, expires, httpOnly: true, secure, sameSite, domain };
+  }
+
+  /** Clears the named auth cookies on another Domain (the `olderCookieDomain`), at their usual paths. */
+  clearOnDomain(writer: ResponseWriter, domain: string, names: readonly string[]): void {
+    for (const name of names) {
+      const path = name === REFRESH_COOKIE ? this.refreshPath : "/";
+      writer.setCookie(serializeCookie(name, "", this.attributes(path, EPOCH, domain)));
+    }
   }
 
   /** Writes a new access token (and, when given, a new refresh token) in the writer's transfer method. */

@@ -88,7 +88,7 @@ export class TestClient {
     now: () => number = Date.now,
     private readonly origin = "http://localhost:3000",
   ) {
-    this.jar = new CookieJar(now);
+    this.jar = new CookieJar(now, new URL(origin).hostname);
   }
 
   async call(path: string, options: CallOptions = {}): Promise<Response> {

@@ -1,7 +1,7 @@
 // `drizzleStore(db)`: the SessionStore on any Drizzle Postgres database. Every method is one
 // statement, so one round trip; the refresh rotation is a single conditional UPDATE … RETURNING.
 
-import { and, eq, gt, lte, sql } from "drizzle-orm";
+import { and, entityKind, eq, gt, lte, sql } from "drizzle-orm";
 import type { SessionStore } from "../core/store.js";
 import { canListen, listenOn } from "./listen.js";
 import type { AnyPgDatabase } from "./migrate.js";
@@ -24,9 +24,54 @@ function once<T>(build: () => T): () => T {
   return () => (built ??= build());
 }
 
-/** A session store on a Drizzle Postgres database (postgres.js for a server, PGlite embedded). */
-export function drizzleStore(db: AnyPgDatabase): SessionStore {
-  const client = (db as { $client?: unknown }).$client;
+/** Options of `drizzleStore`. */
+export interface DrizzleStoreOptions {
+  /**
+   * A Drizzle database on a direct (unpooled) connection to the same Postgres, for revocation
+   * `"notify"`'s LISTEN, when `db` sits behind PgBouncer in transaction mode (where LISTEN does
+   * not stay on one server connection). Only its connection options are used: the listener
+   * opens one connection of its own.
+   */
+  listen?: AnyPgDatabase;
+  /**
+   * `false` sends every statement unnamed. Needed on node-postgres behind PgBouncer in transaction
+   * mode before 1.21 (named prepared statements live on one server connection); postgres.js
+   * takes its client's own `prepare: false` instead. Default `true`.
+   */
+  prepare?: boolean;
+}
+
+/** The Drizzle drivers the store is tested on, by Drizzle's class name of the database. */
+const DRIVERS: Record<string, string> = {
+  PostgresJsDatabase: "postgres.js",
+  NodePgDatabase: "node-postgres",
+  PgliteDatabase: "PGlite",
+};
+
+/** Which supported driver `db` runs on; a TypeError naming it otherwise, before any request. */
+function driverOf(db: unknown, what: string): string {
+  const kind = (db as { constructor?: { [entityKind]?: string } } | null)?.constructor?.[entityKind];
+  const driver = kind === undefined ? undefined : DRIVERS[kind];
+  if (driver) return driver;
+  throw new TypeError(
+    `sessionkit: drizzleStore(${what}) needs a Drizzle database on postgres.js (drizzle-orm/postgres-js), ` +
+      `node-postgres (drizzle-orm/node-postgres) or PGlite (drizzle-orm/pglite); got ${kind ?? (db as object | null)?.constructor?.name ?? typeof db}` +
+      ((db as { $primary?: unknown } | null)?.$primary ? " (a read-replica wrapper: pass its primary, db.$primary)" : ""),
+  );
+}
+
+/**
+ * A session store on a Drizzle Postgres database: postgres.js or node-postgres for a server,
+ * PGlite embedded. Behind PgBouncer in transaction mode pass `{ listen: directDb }` for
+ * revocation `"notify"` (and `prepare: false` on node-postgres before PgBouncer 1.21).
+ */
+export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {}): SessionStore {
+  driverOf(db, "db");
+  const listenDb = options.listen ?? db;
+  if (options.listen) driverOf(options.listen, "db, { listen }");
+  const client = (listenDb as { $client?: unknown }).$client;
+  // An empty name is an unnamed statement on node-postgres; postgres.js and PGlite ignore names.
+  const named = (name: string) => (options.prepare === false ? "" : name);
   const live = (handle: string, now: Date) => and(eq(sessions.handle, handle), gt(sessions.expiresAt, now));
   const liveParam = and(eq(sessions.handle, param("handle")), gt(sessions.expiresAt, tsParam("now")));
 
@@ -47,7 +92,7 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
           createdAt: tsParam("createdAt"),
           expiresAt: tsParam("expiresAt"),
         })
-        .prepare("sessionkit_create_session"),
+        .prepare(named("sessionkit_create_session")),
     ),
     getSession: once(() =>
       db
@@ -62,10 +107,10 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
         .from(sessions)
         .where(liveParam)
         .limit(1)
-        .prepare("sessionkit_get_session"),
+        .prepare(named("sessionkit_get_session")),
     ),
     sessionExists: once(() =>
-      db.select({ one: sql<number>`1` }).from(sessions).where(liveParam).limit(1).prepare("sessionkit_session_exists"),
+      db.select({ one: sql<number>`1` }).from(sessions).where(liveParam).limit(1).prepare(named("sessionkit_session_exists")),
     ),
     getSessionData: once(() =>
       db
@@ -73,7 +118,7 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
         .from(sessions)
         .where(liveParam)
         .limit(1)
-        .prepare("sessionkit_get_session_data"),
+        .prepare(named("sessionkit_get_session_data")),
     ),
     setSessionData: once(() =>
       db
@@ -81,7 +126,7 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
         .set({ sessionData: jsonParam("data"), dataVersion: sql`${sessions.dataVersion} + 1` })
         .where(liveParam)
         .returning({ handle: sessions.handle })
-        .prepare("sessionkit_set_session_data"),
+        .prepare(named("sessionkit_set_session_data")),
     ),
     setSessionDataIfVersion: once(() =>
       db
@@ -89,7 +134,7 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
         .set({ sessionData: jsonParam("data"), dataVersion: sql`${sessions.dataVersion} + 1` })
         .where(and(liveParam, eq(sessions.dataVersion, sql`${param("version")}::integer`)))
         .returning({ handle: sessions.handle })
-        .prepare("sessionkit_set_session_data_if_version"),
+        .prepare(named("sessionkit_set_session_data_if_version")),
     ),
     setJWTPayload: once(() =>
       db
@@ -97,7 +142,7 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
         .set({ jwtPayload: jsonParam("payload") })
         .where(liveParam)
         .returning({ handle: sessions.handle })
-        .prepare("sessionkit_set_jwt_payload"),
+        .prepare(named("sessionkit_set_jwt_payload")),
     ),
     rotateRefresh: once(() => {
       // Every SET sees the old row: when the presented token is current, rotate; otherwise the
@@ -126,7 +171,7 @@ export function drizzleStore(db: AnyPgDatabase): SessionStore {
           expiresAt: sessions.expiresAt,
           createdAt: sessions.createdAt,
         })
-        .prepare("sessionkit_rotate_refresh");
+        .prepare(named("sessionkit_rotate_refresh"));
     }),
   };
 

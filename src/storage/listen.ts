@@ -1,27 +1,13 @@
-// LISTEN for revocation notices on the driver behind a Drizzle database. postgres.js: a
-// dedicated one-connection client that reports drops (closed socket, failed heartbeat) and
-// reconnects with backoff; the driver's own `listen` gives up silently if its first reconnect
-// fails and never notices a connection that hangs. PGlite: its in-process `listen`.
+// LISTEN for revocation notices on the driver behind a Drizzle database. postgres.js and
+// node-postgres: a dedicated one-connection client (see listen-connections.ts) that reports
+// drops (closed socket, failed heartbeat) and reconnects with backoff; the drivers' own `listen`
+// gives up silently (postgres.js, if its first reconnect fails) or not at all (node-postgres has
+// none), and neither notices a connection that hangs. PGlite: its in-process `listen`.
 
 import type { ListenHandlers } from "../core/store.js";
+import { type ListenConnection, type OpenConnection, isPglite, openerFor } from "./listen-connections.js";
 
-interface PgliteLike {
-  listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
-  query: unknown;
-}
-
-interface PostgresJsLike {
-  options: Record<string, unknown> & { connection?: Record<string, unknown> };
-  unsafe: unknown;
-}
-
-type ListenClient = {
-  unsafe(query: string): Promise<unknown>;
-  end(options?: { timeout?: number }): Promise<void>;
-};
-type PostgresFactory = (options: Record<string, unknown>) => ListenClient;
-
-/** Timings of the postgres.js listener; tests shorten them. */
+/** Timings of the listener; tests shorten them. */
 export interface ListenTimings {
   /** Delays between reconnection attempts; the last one repeats. */
   backoffMs: readonly number[];
@@ -29,7 +15,7 @@ export interface ListenTimings {
   heartbeatMs: number;
   /** A probe slower than this counts as a dropped connection. */
   heartbeatTimeoutMs: number;
-  /** Connecting and LISTENing slower than this counts as a failed attempt. */
+  /** Connecting and LISTENing (and hearing the first probe) slower than this counts as a failed attempt. */
   listenTimeoutMs: number;
 }
 
@@ -41,28 +27,10 @@ const DEFAULT_TIMINGS: ListenTimings = {
   heartbeatTimeoutMs: 5000,
   listenTimeoutMs: 10_000,
 };
-/** Appended to the client's application_name, so the listener is easy to spot in pg_stat_activity. */
-const LISTENER_SUFFIX = " sessionkit-listener";
-/** Postgres keeps at most 63 bytes of application_name. */
-const APPLICATION_NAME_MAX = 63;
-
-function isPostgresJs(client: unknown): client is PostgresJsLike {
-  const c = client as Partial<PostgresJsLike> | undefined;
-  return typeof client === "function" && typeof c?.unsafe === "function" && typeof c.options === "object";
-}
-
-function isPglite(client: unknown): client is PgliteLike {
-  return (
-    typeof client === "object" &&
-    client !== null &&
-    typeof (client as PgliteLike).listen === "function" &&
-    typeof (client as PgliteLike).query === "function"
-  );
-}
 
 /** Whether `listenOn` supports this Drizzle client (`db.$client`). */
 export function canListen(client: unknown): boolean {
-  return isPglite(client) || isPostgresJs(client);
+  return isPglite(client) || openerFor(client) !== undefined;
 }
 
 /**
@@ -81,8 +49,9 @@ export async function listenOn(
     handlers.onListen();
     return unlisten;
   }
-  if (isPostgresJs(client)) return listenPostgresJs(client, channel, handlers, timings, signal);
-  throw new TypeError('sessionkit: revocation "notify" supports Drizzle on postgres.js or PGlite');
+  const open = openerFor(client);
+  if (!open) throw new TypeError('sessionkit: revocation "notify" supports Drizzle on postgres.js, node-postgres or PGlite');
+  return listenResilient(open, channel, handlers, timings, signal);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -93,98 +62,105 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function listenPostgresJs(
-  client: PostgresJsLike,
+// Why a probe is not heard on a connection that answers queries: the usual cause is a pooler.
+const NOT_HEARD =
+  "the listener did not hear its own notice (behind PgBouncer in transaction mode? LISTEN needs a direct connection: drizzleStore(db, { listen: directDb }))";
+
+async function listenResilient(
+  open: OpenConnection,
   channel: string,
   handlers: ListenHandlers,
   timings: ListenTimings,
   signal: AbortSignal | undefined,
 ): Promise<() => Promise<void>> {
   signal?.throwIfAborted();
-  const { default: postgres } = (await import("postgres" as string)) as { default: PostgresFactory };
   const quoted = `"${channel.replace(/"/g, '""')}"`;
-  const appName = String(client.options.connection?.application_name ?? "postgres.js");
   let stopped = false;
   let attempt = 0;
-  let current: ListenClient | undefined;
+  let current: ListenConnection | undefined;
+  let live: ListenConnection | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   // A channel of this listener alone, for its heartbeat notices (no other instance hears them).
   const pingChannel = `sessionkit_hb_${globalThis.crypto.randomUUID().replace(/-/g, "")}`;
   let awaitingPing: { nonce: string; heard: () => void } | undefined;
+  let beats = 0;
 
-  // One fresh client per connection: an ended postgres.js client cannot be reused, and a late
-  // close of an abandoned one must not be taken for a drop of the current one.
-  const open = (): ListenClient => {
-    const listener: ListenClient = postgres({
-      // Already-parsed options (they carry `shared`), so postgres.js takes them as they are.
-      ...client.options,
-      max: 1,
-      idle_timeout: null,
-      max_lifetime: null,
-      fetch_types: false,
-      debug: false,
-      // Own retry counter and parameter table, not the application pool's.
-      shared: { retries: 0, typeArrayMap: {} },
-      parameters: {},
-      connection: {
-        ...client.options.connection,
-        application_name: appName.slice(0, APPLICATION_NAME_MAX - LISTENER_SUFFIX.length) + LISTENER_SUFFIX,
-      },
-      onnotice: () => {},
+  // One fresh connection per attempt: a late close of an abandoned one must not be taken for a
+  // drop of the current one.
+  const connect = (): ListenConnection => {
+    const connection: ListenConnection = open({
       // Even from a connection already given up on: a revocation heard late is still true, and
       // remembering it can only make the guard stricter.
-      onnotify: (name: string, payload: string) => {
+      onNotify(name, payload) {
         if (name === pingChannel) {
           if (awaitingPing?.nonce === payload) awaitingPing.heard();
         } else if (name === channel && !stopped) {
           handlers.onNotify(payload);
         }
       },
-      onclose: () => lost(listener, new Error("the LISTEN connection closed")),
+      onClose: (error) => lost(connection, error ?? new Error("the LISTEN connection closed")),
     });
-    return listener;
+    return connection;
   };
 
   // The connection is gone or hangs: fail closed at once, abandon it, and try again later.
-  const lost = (listener: ListenClient, error: unknown): void => {
-    if (stopped || listener !== current) return;
+  // Only a connection that went live can drop: a failure while connecting is the attempt's own.
+  const lost = (connection: ListenConnection, error: unknown): void => {
+    if (stopped || connection !== current || connection !== live) return;
     current = undefined;
     clearInterval(heartbeat);
-    listener.end({ timeout: 0 }).catch(() => {});
+    connection.end().catch(() => {});
     handlers.onDrop(error);
     schedule();
   };
 
+  // A socket can hang without closing (a network partition, a frozen server), and a connection
+  // can answer queries without receiving notices (LISTEN through PgBouncer in transaction mode
+  // does not stick to it). Only a notice sent to ourselves and heard back proves the feed.
+  const probe = (connection: ListenConnection, ms: number, what: string): Promise<unknown> => {
+    const nonce = String(++beats);
+    const heard = new Promise<void>((resolve) => {
+      awaitingPing = { nonce, heard: resolve };
+    });
+    const ping = connection.query(`SELECT pg_notify('${pingChannel}', '${nonce}')`);
+    let answered = false;
+    ping.then(
+      () => {
+        answered = true;
+      },
+      () => {},
+    );
+    // The ping was answered but its notice never came: say why that usually happens.
+    return withTimeout(Promise.all([ping, heard]), ms, what).catch((error: unknown) => {
+      throw answered ? new Error(`sessionkit: ${NOT_HEARD}`, { cause: error }) : error;
+    });
+  };
+
   const subscribe = async (): Promise<void> => {
-    const listener = open();
-    current = listener;
+    const connection = connect();
+    current = connection;
     try {
-      await withTimeout(listener.unsafe(`LISTEN ${quoted}; LISTEN ${pingChannel}`), timings.listenTimeoutMs, "LISTEN");
+      await withTimeout(connection.query(`LISTEN ${quoted}; LISTEN ${pingChannel}`), timings.listenTimeoutMs, "LISTEN");
+      // Live only once the feed is proven, so a pooled connection is refused at once instead of
+      // going live and dropping at the first heartbeat.
+      await probe(connection, timings.listenTimeoutMs, "the first listener probe");
     } catch (error) {
-      if (listener === current) {
+      if (connection === current) {
         current = undefined;
-        listener.end({ timeout: 0 }).catch(() => {});
+        connection.end().catch(() => {});
       }
       throw error;
     }
-    if (stopped || listener !== current) return;
+    if (stopped || connection !== current) return;
     attempt = 0;
-    // A socket can hang without closing (a network partition, a frozen server), and a connection
-    // can answer queries without receiving notices (LISTEN through PgBouncer in transaction
-    // mode does not stick to it). Only a notice sent to ourselves and heard back proves the feed.
+    live = connection;
     let probing = false;
-    let beats = 0;
     heartbeat = setInterval(() => {
       if (probing) return;
       probing = true;
-      const nonce = String(++beats);
-      const heard = new Promise<void>((resolve) => {
-        awaitingPing = { nonce, heard: resolve };
-      });
-      const ping = listener.unsafe(`SELECT pg_notify('${pingChannel}', '${nonce}')`);
-      withTimeout(Promise.all([ping, heard]), timings.heartbeatTimeoutMs, "the listener heartbeat")
-        .catch((error: unknown) => lost(listener, error))
+      probe(connection, timings.heartbeatTimeoutMs, "the listener heartbeat")
+        .catch((error: unknown) => lost(connection, error))
         .finally(() => {
           probing = false;
         });
@@ -216,11 +192,11 @@ async function listenPostgresJs(
       signal?.removeEventListener("abort", onAbort);
       clearTimeout(retryTimer);
       clearInterval(heartbeat);
-      const listener = current;
+      const connection = current;
       current = undefined;
-      await listener?.end({ timeout: 0 });
+      await connection?.end();
     })());
-  // A connection attempt can hang for listenTimeoutMs (postgres.js keeps retrying a refused
+  // A connection attempt can hang for listenTimeoutMs (drivers keep retrying a refused
   // connect): closing must not wait for it.
   const onAbort = () => void stop().catch(() => {});
   signal?.addEventListener("abort", onAbort, { once: true });

@@ -6,7 +6,7 @@ import { type CreateSessionsOptions, type Sessions, createSessions, isSessionErr
 import type { SessionStore } from "../../src/core/store.js";
 import { drizzleStore } from "../../src/storage/index.js";
 import { type ListenTimings, listenOn } from "../../src/storage/listen.js";
-import { type TestDb, counter, postgresClient } from "../helpers/db.js";
+import { type TestDb, counter, nodePgPool, postgresClient } from "../helpers/db.js";
 
 export interface Instance {
   name: string;
@@ -45,16 +45,23 @@ export function openInstance(
     return { name, sessions, queries, warnings, close: () => sessions.close() };
   }
   const appName = `sk-${name}-${suffix()}`;
-  const pool = postgresClient(db.url as string, db.schema as string, undefined, {
-    connection: { search_path: db.schema as string, application_name: appName },
-    ...extra.clientOptions,
-  });
+  const pool =
+    db.kind === "node-postgres"
+      ? (({ pool, db: poolDb, queries }) => ({ client: pool as unknown, db: poolDb, queries, end: () => pool.end() }))(
+          nodePgPool(pgUrl(db.url as string, extra.clientOptions), db.schema as string, undefined, { application_name: appName }),
+        )
+      : (({ sql, db: poolDb, queries }) => ({ client: sql as unknown, db: poolDb, queries, end: () => sql.end({ timeout: 1 }) }))(
+          postgresClient(db.url as string, db.schema as string, undefined, {
+            connection: { search_path: db.schema as string, application_name: appName },
+            ...extra.clientOptions,
+          }),
+        );
   const store = drizzleStore(pool.db);
   const timings = extra.timings;
   const sessions = createSessions({
     ...options,
     store: timings
-      ? { ...store, listen: (channel, handlers, signal) => listenOn(pool.sql, channel, handlers, { timings, signal }) }
+      ? { ...store, listen: (channel, handlers, signal) => listenOn(pool.client, channel, handlers, { timings, signal }) }
       : store,
     onWarning,
   });
@@ -66,9 +73,17 @@ export function openInstance(
     warnings,
     async close() {
       await sessions.close();
-      await pool.sql.end({ timeout: 1 });
+      await pool.end();
     },
   };
+}
+
+/** node-postgres takes host and port from its connection string over its config: put them there. */
+function pgUrl(url: string, options: Record<string, unknown> = {}): string {
+  const parsed = new URL(url);
+  if (options.host !== undefined) parsed.hostname = String(options.host);
+  if (options.port !== undefined) parsed.port = String(options.port);
+  return parsed.toString();
 }
 
 /** The same store, counting calls of every method but `listen` (the listener's own connection). */

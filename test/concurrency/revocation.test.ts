@@ -1,6 +1,8 @@
 // revocation: "notify" across instances: a revocation on one instance is honoured on every other
 // within 100 ms of the call's return, while verification stays at zero queries.
 
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSessions } from "../../src/index.js";
 import { drizzleStore } from "../../src/storage/index.js";
@@ -155,11 +157,13 @@ describe.each(availableKinds)("revocation notify across instances on %s", (kind)
   });
 });
 
-describe("revocation notify on a driver that cannot LISTEN", () => {
+describe("revocation notify on a store that cannot LISTEN", () => {
   it("fails at createSessions instead of retrying in the background", () => {
-    const unsupported = { $client: { end() {} } } as unknown as AnyPgDatabase;
-    const store = drizzleStore(unsupported);
-    expect(store.listen).toBeUndefined();
+    // A Drizzle driver sessionkit does not know is refused earlier, by drizzleStore (test/core/drivers.test.ts);
+    // a store of your own without `listen` is refused here. The pool never connects.
+    const pool = new pg.Pool({ connectionString: "postgres://nobody@127.0.0.1:1/none" });
+    const store = { ...drizzleStore(drizzleNodePg(pool) as unknown as AnyPgDatabase), listen: undefined };
+    void pool.end();
     expect(() => createSessions({ store, revocation: "notify" })).toThrow(/LISTEN/);
     expect(() => createSessions({ store, revocation: "check-database" })).not.toThrow();
   });

@@ -5,7 +5,7 @@
 import postgres from "postgres";
 import { it } from "vitest";
 import type { AnyPgDatabase } from "../../src/storage/index.js";
-import { DATABASE_URL, type TestDb, createTestDb, postgresClient } from "../helpers/db.js";
+import { DATABASE_URL, type TestDb, createTestDb, nodePgPool, postgresClient } from "../helpers/db.js";
 import { type TcpProxy, startTcpProxy } from "./proxy.js";
 
 /** Why fault tests skip without Postgres (PGlite has no connections to kill or cut). */
@@ -37,7 +37,13 @@ export interface FaultDb {
 }
 
 export async function createFaultDb(
-  options: { viaProxy?: boolean; pool?: postgres.Options<{}>; connection?: Record<string, string | number> } = {},
+  options: {
+    viaProxy?: boolean;
+    pool?: postgres.Options<{}>;
+    connection?: Record<string, string | number>;
+    /** The application pool's driver (default postgres.js). */
+    driver?: "postgres" | "node-postgres";
+  } = {},
 ): Promise<FaultDb> {
   if (!DATABASE_URL) throw new Error(NEEDS_POSTGRES);
   const base: TestDb = await createTestDb("postgres");
@@ -53,21 +59,28 @@ export async function createFaultDb(
     parsed.port = String(proxy.port);
     url = parsed.toString();
   }
-  const { sql, db, queries } = postgresClient(url, schema, undefined, {
-    max: 4,
-    // postgres.js drops the promise of its start-up array-type query: a backend killed at that
-    // moment becomes an unhandled rejection no caller can catch (porsager/postgres#1192, #1223),
-    // which ends a Node process. sessionkit's tables have no array columns; docs/security.md
-    // recommends the same setting.
-    fetch_types: false,
-    connect_timeout: 3,
-    connection: {
-      search_path: schema,
-      application_name: appName,
-      ...options.connection,
-    },
-    ...options.pool,
-  });
+  const { end, db, queries } =
+    options.driver === "node-postgres"
+      ? (({ pool, db, queries }) => ({ end: () => pool.end(), db, queries }))(
+          nodePgPool(url, schema, undefined, { application_name: appName, max: 4, connectionTimeoutMillis: 3000 }),
+        )
+      : (({ sql, db, queries }) => ({ end: () => sql.end({ timeout: 1 }), db, queries }))(
+          postgresClient(url, schema, undefined, {
+            max: 4,
+            // postgres.js drops the promise of its start-up array-type query: a backend killed at that
+            // moment becomes an unhandled rejection no caller can catch (porsager/postgres#1192, #1223),
+            // which ends a Node process. sessionkit's tables have no array columns; docs/security.md
+            // recommends the same setting.
+            fetch_types: false,
+            connect_timeout: 3,
+            connection: {
+              search_path: schema,
+              application_name: appName,
+              ...options.connection,
+            },
+            ...options.pool,
+          }),
+        );
   const lockers: postgres.Sql[] = [];
   return {
     db,
@@ -111,7 +124,7 @@ export async function createFaultDb(
       };
     },
     async close() {
-      await sql.end({ timeout: 1 });
+      await end();
       for (const l of lockers) await l.end({ timeout: 1 });
       await proxy?.close();
       await admin.end({ timeout: 1 });

@@ -1,13 +1,16 @@
-// Real databases for tests: Postgres (DATABASE_URL, one fresh schema per call) or embedded
-// PGlite. Both count every statement the driver sends, so tests can prove query budgets.
+// Real databases for tests: Postgres (DATABASE_URL, one fresh schema per call) through
+// postgres.js or node-postgres, or embedded PGlite. Each counts every statement the driver
+// sends, so tests can prove query budgets.
 
 import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import pg from "pg";
 import postgres from "postgres";
 import { type AnyPgDatabase, migrate } from "../../src/storage/index.js";
 
-export type DbKind = "postgres" | "pglite";
+export type DbKind = "postgres" | "node-postgres" | "pglite";
 
 export interface TestDb {
   kind: DbKind;
@@ -16,7 +19,7 @@ export interface TestDb {
   queries: { count: number; log: string[]; reset(): void };
   /** Runs SQL outside the counter (Postgres: admin connection in the same schema). */
   exec(query: string): Promise<unknown>;
-  /** Postgres only: the schema name and URL, to open more clients. */
+  /** Postgres (either driver) only: the schema name and URL, to open more clients. */
   schema?: string;
   url?: string;
   close(): Promise<void>;
@@ -24,8 +27,8 @@ export interface TestDb {
 
 export const DATABASE_URL = process.env.DATABASE_URL;
 
-/** The kinds this run covers: PGlite always, Postgres when DATABASE_URL is set. */
-export const availableKinds: DbKind[] = DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+/** The kinds this run covers: PGlite always, Postgres through both drivers when DATABASE_URL is set. */
+export const availableKinds: DbKind[] = DATABASE_URL ? ["pglite", "postgres", "node-postgres"] : ["pglite"];
 /** The main kind for flow tests: Postgres when available. */
 export const mainKind: DbKind = DATABASE_URL ? "postgres" : "pglite";
 
@@ -57,14 +60,52 @@ export function postgresClient(url: string, schema: string, queries = counter(),
   return { sql, db: drizzlePostgres(sql) as unknown as AnyPgDatabase, queries };
 }
 
+/** application_name suffix of sessionkit's LISTEN connection: not the application's statements. */
+const LISTENER = "sessionkit-listener";
+
+/**
+ * Opens a node-postgres pool on an existing test schema, with its own query counter. The pool's
+ * Client class counts; the revocation listener is made from the same class, so its statements
+ * (LISTEN, heartbeats) are left out by application_name.
+ */
+export function nodePgPool(url: string, schema: string, queries = counter(), config: pg.PoolConfig = {}) {
+  class CountingClient extends pg.Client {
+    // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; this passes them through
+    override query(...args: any[]): any {
+      const name = (this as unknown as { connectionParameters: { application_name?: string } }).connectionParameters.application_name;
+      if (!name?.endsWith(LISTENER)) {
+        const first = args[0] as string | { text: string };
+        queries.count++;
+        queries.log.push(typeof first === "string" ? first : first.text);
+      }
+      // biome-ignore lint/suspicious/noExplicitAny: see above
+      return (super.query as any)(...args);
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    application_name: "sessionkit-test",
+    options: `-c search_path=${schema}`,
+    ...config,
+    Client: CountingClient,
+  });
+  // An idle client the server drops (a fault test kills backends) must not crash the process.
+  pool.on("error", () => {});
+  return { pool, db: drizzleNodePg(pool) as unknown as AnyPgDatabase, queries };
+}
+
 export async function createTestDb(kind: DbKind = mainKind): Promise<TestDb> {
   const queries = counter();
-  if (kind === "postgres") {
+  if (kind === "postgres" || kind === "node-postgres") {
     if (!DATABASE_URL) throw new Error("DATABASE_URL is not set");
     const schema = `sk_test_${Math.random().toString(36).slice(2, 10)}`;
     const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
     await admin.unsafe(`CREATE SCHEMA ${schema}`);
-    const { sql, db } = postgresClient(DATABASE_URL, schema, queries);
+    const { db, end } =
+      kind === "postgres"
+        ? (({ sql, db }) => ({ db, end: () => sql.end({ timeout: 1 }) }))(postgresClient(DATABASE_URL, schema, queries))
+        : (({ pool, db }) => ({ db, end: () => pool.end() }))(nodePgPool(DATABASE_URL, schema, queries));
     await migrate(db);
     queries.reset();
     return {
@@ -75,7 +116,7 @@ export async function createTestDb(kind: DbKind = mainKind): Promise<TestDb> {
       url: DATABASE_URL,
       exec: (query) => admin.unsafe(`SET search_path TO ${schema}; ${query}`),
       async close() {
-        await sql.end({ timeout: 1 });
+        await end();
         await admin.unsafe(`DROP SCHEMA ${schema} CASCADE`);
         await admin.end({ timeout: 1 });
       },

@@ -6,6 +6,7 @@ export type { Sessions, SessionInformation, SessionsConfig, CorsHeaders } from "
 export { Session } from "./core/session.js";
 export { SessionError, isSessionError } from "./core/errors.js";
 export type { SessionErrorCode } from "./core/errors.js";
+export type { RevocationReason, SessionEvent, SessionEventName, SessionHooks } from "./core/events.js";
 export type { NewSessionInput, GetSessionOptions } from "./core/engine.js";
 export type {
   AntiCsrfMode,
@@ -26,6 +27,7 @@ export type {
   ListenHandlers,
   NewSessionRecord,
   RevocationEntry,
+  RevokedSession,
   RevokeInput,
   RotateRefreshInput,
   RotateRefreshResult,

@@ -3,6 +3,7 @@
 
 import { AccessTokens, type AccessClaims, assertCustomPayload } from "./access-token.js";
 import { Diagnostics } from "./diagnostics.js";
+import { type RevocationReason, SessionEvents } from "./events.js";
 import { base64url, hmac, timingSafeEqual } from "./encoding.js";
 import { SessionError, type SessionErrorCode, isSessionError } from "./errors.js";
 import { type TransferMethod, accessTokenOf, isAccessTokenShaped } from "./header-transport.js";
@@ -68,9 +69,11 @@ export class Engine {
   readonly transport: TokenTransport;
   readonly revocation: RevocationGuard;
   readonly diagnostics: Diagnostics;
+  readonly events: SessionEvents;
 
   constructor(readonly options: ResolvedOptions) {
     this.diagnostics = new Diagnostics(options);
+    this.events = new SessionEvents(options.on, this.diagnostics, options.storeTimeoutMs);
     this.keys = new KeyRing(options, this.run);
     this.tokens = new AccessTokens(this.keys, options);
     this.transport = new TokenTransport(options);
@@ -209,11 +212,21 @@ export class Engine {
     }
   }
 
-  /** Revokes sessions in the store and in this process; returns the revoked handles. */
-  async revoke(by: { handle: string } | { userId: string }): Promise<string[]> {
+  /**
+   * Revokes sessions in the store and in this process; returns the revoked handles. Reports each
+   * as `revoked` (and `theft`) here, on the instance that made the call, never where it is heard.
+   */
+  async revoke(by: { handle: string } | { userId: string }, reason?: RevocationReason): Promise<string[]> {
     const notifyChannel = this.options.revocation === "notify" ? this.options.notifyChannel : undefined;
-    const handles = await this.run(() => this.options.store.revoke({ by, now: this.now(), notifyChannel }));
+    const now = this.now();
+    const revoked = await this.run(() => this.options.store.revoke({ by, now, notifyChannel }));
+    const handles = revoked.map((r) => r.handle);
     this.revocation.noteRevoked(handles);
+    const why = reason ?? ("handle" in by ? "revokedByHandle" : "revokedByUser");
+    for (const { handle, userId } of revoked) {
+      this.events.emit("revoked", { handle, userId, at: now, reason: why });
+      if (why === "theft") this.events.emit("theft", { handle, userId, at: now, reason: why });
+    }
     return handles;
   }
 

@@ -7,6 +7,7 @@ import { ResponseWriter, type SessionRequest, type SessionResponse, readHeader }
 import { mintRefreshToken, nextSecret, openRefreshToken } from "./refresh-token.js";
 import { Session, assertJson } from "./session.js";
 import { type TransferMethod, carriesToken, refreshTokenOf, transferForNewSession } from "./header-transport.js";
+import { clientOf } from "./events.js";
 
 /** Options of the core sign-in call that only this package's adapters set. */
 export interface SignInOptions {
@@ -66,6 +67,8 @@ export async function createNewSession(
       expiresAt,
     }),
   );
+  if (engine.events.wants("created"))
+    engine.events.emit("created", { handle, userId: input.userId, at: new Date(now), ...clientOf(request) });
   writer.assertOpen("create a session");
   // A client switching methods at sign-in loses the other method's old tokens (supertokens-node does the same).
   if (request) clearOtherMethod(engine, writer, request, transfer, "access");
@@ -130,6 +133,11 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
   let refreshToken: string | undefined;
   if (timingSafeEqual(row.refreshHash, nextHash)) {
     refreshToken = next.token;
+    // Once per rotation: a concurrent refresh in the grace window that gets this same new token
+    // (below) is the same refresh seen by a second tab, not another one.
+    if (engine.events.wants("refreshed")) {
+      engine.events.emit("refreshed", { handle: parts.handle, userId: row.userId, at: new Date(now), ...clientOf(request) });
+    }
   } else if (
     row.previousRefreshHash !== null &&
     timingSafeEqual(row.previousRefreshHash, presentedHash) &&
@@ -149,7 +157,7 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
     if (current && timingSafeEqual(current.stored, row.refreshHash)) refreshToken = current.token;
   }
   if (refreshToken === undefined) {
-    await engine.revoke({ handle: parts.handle });
+    await engine.revoke({ handle: parts.handle }, "theft");
     throw fail("TOKEN_THEFT_DETECTED", "a refresh token was used after it had been rotated; the session is revoked");
   }
 

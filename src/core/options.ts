@@ -2,6 +2,7 @@
 
 import type { SameSite } from "./cookies.js";
 import { debugFromEnvironment, defaultWarning } from "./diagnostics.js";
+import type { SessionHooks } from "./events.js";
 import { type RandomBytes, cryptoRandomBytes } from "./encoding.js";
 import type { TokenTransfer } from "./header-transport.js";
 import type { SessionStore } from "./store.js";
@@ -80,6 +81,8 @@ export interface CreateSessionsOptions {
   exposeAccessTokenToFrontendInCookieBasedAuth?: boolean;
   /** Receives operational warnings (listener drops, store failures). Never receives secrets. */
   onWarning?: (message: string, error?: unknown) => void;
+  /** Lifecycle hooks: `created`, `refreshed`, `revoked`, `theft`, `claimsRefreshed` (docs/observability.md). */
+  on?: SessionHooks;
   /**
    * Logs every refused request with its exact reason (code, status, why: "the rid header is
    * missing", "the access token has expired"…), for development. `true` logs to the console,
@@ -115,6 +118,7 @@ export interface ResolvedOptions {
   exposeAccessTokenToFrontendInCookieBasedAuth: boolean;
   onWarning: (message: string, error?: unknown) => void;
   debug: ((line: string) => void) | undefined;
+  on: SessionHooks | undefined;
   now: () => number;
   randomBytes: RandomBytes;
 }
@@ -141,6 +145,20 @@ function isHttpUrl(value: unknown): value is string {
   } catch {
     return false;
   }
+}
+
+const EVENT_NAMES = new Set(["created", "refreshed", "revoked", "theft", "claimsRefreshed"]);
+
+/** `on` checked like the options themselves: a misspelt event must not silently never fire. */
+function hooksOf(on: SessionHooks | undefined): SessionHooks | undefined {
+  if (on === undefined) return undefined;
+  if (on === null || typeof on !== "object") throw new TypeError("sessionkit: on must be an object of hooks, e.g. { revoked(event) {} }");
+  for (const [name, hook] of Object.entries(on)) {
+    if (!EVENT_NAMES.has(name))
+      throw new TypeError(`sessionkit: on.${name} is not an event; the events are ${[...EVENT_NAMES].join(", ")}`);
+    if (hook !== undefined && typeof hook !== "function") throw new TypeError(`sessionkit: on.${name} must be a function`);
+  }
+  return on;
 }
 
 export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions {
@@ -196,6 +214,7 @@ export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions 
         : (options.debug ?? debugFromEnvironment())
           ? (line: string) => console.warn(line)
           : undefined,
+    on: hooksOf(options.on),
     now: options.now ?? Date.now,
     randomBytes: options.randomBytes ?? cryptoRandomBytes,
   };

@@ -107,7 +107,7 @@ export class Session {
   /** Deletes the session and clears its cookies on this response. One store call. */
   async revokeSession(): Promise<void> {
     this.#writer.assertOpen("revoke the session");
-    await this.#engine.revoke({ handle: this.#claims.handle });
+    await this.#engine.revoke({ handle: this.#claims.handle }, "signOut");
     this.#writer.assertOpen("revoke the session");
     this.#engine.transport.clear(this.#writer);
   }

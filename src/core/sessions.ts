@@ -157,7 +157,10 @@ export function createSessions(options: CreateSessionsOptions): Sessions {
     },
     jwks: () => engine.keys.jwks(),
     cleanup: () => engine.run(() => store.cleanup(now(), new Date(resolved.now() - (resolved.accessTokenTtl + 60) * 1000))),
-    close: () => engine.revocation.close(),
+    async close() {
+      await engine.revocation.close();
+      await engine.events.settled();
+    },
   };
   engines.set(sessions, engine);
   return sessions;

@@ -72,6 +72,12 @@ export interface RevokeInput {
   notifyChannel?: string | undefined;
 }
 
+/** A session a revocation ended. */
+export interface RevokedSession {
+  handle: string;
+  userId: string;
+}
+
 /** A revocation-log entry, read when a listener catches up. */
 export interface RevocationEntry {
   id: number;
@@ -105,8 +111,8 @@ export interface SessionStore {
   modifySessionDataLocked?(handle: string, now: Date, fn: (data: unknown) => Promise<unknown>): Promise<{ data: unknown } | undefined>;
   setJWTPayload(handle: string, payload: JsonObject, now: Date): Promise<boolean>;
   rotateRefresh(input: RotateRefreshInput): Promise<RotateRefreshResult | undefined>;
-  /** Deletes sessions, returning the revoked handles; logs and notifies when asked. */
-  revoke(input: RevokeInput): Promise<string[]>;
+  /** Deletes sessions, returning the revoked ones (handle and user); logs and notifies when asked. */
+  revoke(input: RevokeInput): Promise<RevokedSession[]>;
   listHandles(userId: string, now: Date): Promise<string[]>;
   loadKeys(now: Date): Promise<KeyRecord[]>;
   /** Inserts a key unless one for the same purpose, algorithm and slot exists. */

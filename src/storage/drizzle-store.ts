@@ -248,17 +248,17 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
     async revoke({ by, now, notifyChannel }) {
       const target = "handle" in by ? eq(sessions.handle, by.handle) : eq(sessions.userId, by.userId);
       if (notifyChannel === undefined) {
-        const rows = await db.delete(sessions).where(target).returning({ handle: sessions.handle });
-        return rows.map((r) => r.handle);
+        return db.delete(sessions).where(target).returning({ handle: sessions.handle, userId: sessions.userId });
       }
       // Delete, log and announce in one statement: NOTIFY is delivered when it commits.
       const result = await db.execute(sql`
-        WITH deleted AS (DELETE FROM ${sessions} WHERE ${target} RETURNING ${sessions.handle}),
+        WITH deleted AS (DELETE FROM ${sessions} WHERE ${target} RETURNING ${sessions.handle}, ${sessions.userId}),
         logged AS (
           INSERT INTO ${revocations} (handle, revoked_at) SELECT handle, ${ts(now)} FROM deleted RETURNING id, handle
         )
-        SELECT handle, pg_notify(${notifyChannel}, handle || ':' || id) AS notified FROM logged`);
-      return rowsOf<{ handle: string }>(result).map((r) => r.handle);
+        SELECT logged.handle, deleted.user_id, pg_notify(${notifyChannel}, logged.handle || ':' || logged.id) AS notified
+        FROM logged JOIN deleted ON deleted.handle = logged.handle`);
+      return rowsOf<{ handle: string; user_id: string }>(result).map((r) => ({ handle: r.handle, userId: r.user_id }));
     },
 
     async listHandles(userId, now) {

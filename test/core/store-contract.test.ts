@@ -115,14 +115,14 @@ describe.each(availableKinds)("store contract on %s", (kind) => {
     expect(await one(() => store.rotateRefresh(input("h1", "h3", at(9001))))).toBeUndefined();
   });
 
-  it("revokes by handle and by user, returning the handles", async () => {
+  it("revokes by handle and by user, returning the handles and their users", async () => {
     const a = await create("bob");
     const b = await create("bob");
     const c = await create("carol");
     expect(await one(() => store.listHandles("bob", at(1)))).toEqual([a, b]);
-    expect(await one(() => store.revoke({ by: { handle: a }, now: at(2) }))).toEqual([a]);
+    expect(await one(() => store.revoke({ by: { handle: a }, now: at(2) }))).toEqual([{ handle: a, userId: "bob" }]);
     expect(await one(() => store.revoke({ by: { handle: a }, now: at(2) }))).toEqual([]);
-    expect(await one(() => store.revoke({ by: { userId: "bob" }, now: at(2) }))).toEqual([b]);
+    expect(await one(() => store.revoke({ by: { userId: "bob" }, now: at(2) }))).toEqual([{ handle: b, userId: "bob" }]);
     expect(await store.listHandles("bob", at(1))).toEqual([]);
     expect(await store.sessionExists(c, at(1))).toBe(true);
   });
@@ -131,7 +131,8 @@ describe.each(availableKinds)("store contract on %s", (kind) => {
     const a = await create("dave");
     const b = await create("dave");
     const revoked = await one(() => store.revoke({ by: { userId: "dave" }, now: at(5), notifyChannel: "sessionkit_contract" }));
-    expect(revoked.sort()).toEqual([a, b].sort());
+    expect(revoked.map((r) => r.handle).sort()).toEqual([a, b].sort());
+    expect(revoked.map((r) => r.userId)).toEqual(["dave", "dave"]);
     const log = await one(() => store.revocationsSince(0, at(0)));
     expect(log.map((e) => e.handle).sort()).toEqual([a, b].sort());
     expect(log[0]?.revokedAt).toEqual(at(5));

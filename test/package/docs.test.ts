@@ -9,7 +9,15 @@ import { repoRoot } from "../../scripts/pack.js";
 import { tsBlocks, typeCheck } from "./snippets.js";
 
 /** Guides whose every ```ts block must compile. */
-const CHECKED = ["README.md", "docs/getting-started.md", "docs/postgres.md", "docs/scaling.md", "docs/migrating.md"];
+const CHECKED = [
+  "README.md",
+  "docs/getting-started.md",
+  "docs/postgres.md",
+  "docs/scaling.md",
+  "docs/migrating.md",
+  "docs/observability.md",
+  "docs/troubleshooting.md",
+];
 
 /** Blocks that are not a user's module, with the reason. */
 const NOT_MODULES: Record<string, string> = {

@@ -16,11 +16,11 @@ import type { JsonObject } from "./store.js";
 import { type IssuedAccess, TokenTransport } from "./transport.js";
 
 /** Input of `createNewSession`. */
-export interface NewSessionInput {
+export interface NewSessionInput<P extends JsonObject = JsonObject> {
   /** The user this session belongs to. */
   userId: string;
   /** Custom claims carried in every access token (visible to the browser through `front-token`). */
-  jwtPayload?: JsonObject;
+  jwtPayload?: P;
   /** Private JSON data kept only in the database. */
   sessionData?: unknown;
 }

@@ -123,6 +123,61 @@ export interface ResolvedOptions {
   randomBytes: RandomBytes;
 }
 
+/**
+ * Every option name `createSessions` accepts. Anything else is refused: a misspelt option must
+ * not silently leave a protection off. The type below fails to compile when an option of
+ * `CreateSessionsOptions` is missing here, so a new option is added in both places.
+ */
+const OPTION_NAMES = [
+  "store",
+  "accessTokenTtl",
+  "refreshTokenTtl",
+  "antiCsrf",
+  "revocation",
+  "refreshGraceSeconds",
+  "cookies",
+  "basePath",
+  "sessionExpiredStatusCode",
+  "algorithm",
+  "keyRotationInterval",
+  "secret",
+  "tokenCacheSize",
+  "storeTimeoutMs",
+  "notifyChannel",
+  "cors",
+  "tokenTransfer",
+  "issuer",
+  "exposeAccessTokenToFrontendInCookieBasedAuth",
+  "onWarning",
+  "debug",
+  "now",
+  "randomBytes",
+] as const satisfies readonly (keyof CreateSessionsOptions)[];
+const everyOptionListed: Exclude<keyof CreateSessionsOptions, (typeof OPTION_NAMES)[number]> extends never ? true : never = true;
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set<string>(everyOptionListed && OPTION_NAMES);
+
+/** Throws a TypeError naming the first unknown option, with the closest known name when one is near. */
+function assertKnownOptions(options: object): void {
+  for (const name of Object.keys(options)) {
+    if (KNOWN_OPTIONS.has(name)) continue;
+    const near = [...KNOWN_OPTIONS].find((known) => known.toLowerCase() === name.toLowerCase() || editDistance(known, name) <= 2);
+    throw new TypeError(`sessionkit: createSessions got an unknown option "${name}"${near ? ` (did you mean "${near}"?)` : ""}`);
+  }
+}
+
+/** Levenshtein distance, for the "did you mean" of an unknown option (names are short). */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min((row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1, (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
 function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
@@ -162,6 +217,7 @@ function hooksOf(on: SessionHooks | undefined): SessionHooks | undefined {
 }
 
 export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions {
+  if (options && typeof options === "object") assertKnownOptions(options);
   if (!options || typeof options !== "object" || !options.store) {
     throw new TypeError("sessionkit: createSessions needs a store, e.g. { store: drizzleStore(db) }");
   }

@@ -12,13 +12,13 @@ const MODIFY_ATTEMPTS = 50;
 /** After a conflict on a session, how long (real ms) its modifications go straight to the row lock. */
 const CONTENDED_MS = 1000;
 
-let readClaims: (session: Session) => AccessClaims;
+let readClaims: (session: Session<JsonObject>) => AccessClaims;
 
 /**
  * One user's session, valid for the request it was obtained for. Calls that change cookies
  * (`updateJWTPayload`, `revokeSession`) write them to that request's response.
  */
-export class Session {
+export class Session<P extends JsonObject = JsonObject> {
   static {
     readClaims = (session) => session.#claims;
   }
@@ -45,8 +45,8 @@ export class Session {
   }
 
   /** The custom access-token payload (reserved claims removed), as a copy. No store call. */
-  getJWTPayload(): JsonObject {
-    return structuredClone(this.#claims.payload);
+  getJWTPayload(): P {
+    return structuredClone(this.#claims.payload) as P;
   }
 
   /** When the user signed in to this session (epoch milliseconds); refreshes keep it. From the access token: no store call. */
@@ -60,7 +60,7 @@ export class Session {
   }
 
   /** Replaces the custom payload in the store and issues a new access token on this response. One store call. */
-  async updateJWTPayload(payload: JsonObject): Promise<void> {
+  async updateJWTPayload(payload: P): Promise<void> {
     assertCustomPayload(payload);
     this.#writer.assertOpen("update the JWT payload");
     const engine = this.#engine;
@@ -117,13 +117,13 @@ export class Session {
   }
 
   /** A secret-free summary (no tokens). */
-  toJSON(): { userId: string; handle: string; jwtPayload: JsonObject } {
+  toJSON(): { userId: string; handle: string; jwtPayload: P } {
     return { userId: this.getUserId(), handle: this.getHandle(), jwtPayload: this.getJWTPayload() };
   }
 }
 
 /** @internal The verified claims behind a session, for adapters (anti-CSRF checks). */
-export function claimsOf(session: Session): AccessClaims {
+export function claimsOf(session: Session<JsonObject>): AccessClaims {
   return readClaims(session);
 }
 

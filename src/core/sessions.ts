@@ -14,9 +14,9 @@ import { assertCustomPayload } from "./access-token.js";
 import type { JsonObject } from "./store.js";
 
 /** What `getSessionInformation` returns. */
-export interface SessionInformation {
+export interface SessionInformation<P extends JsonObject = JsonObject> {
   userId: string;
-  jwtPayload: JsonObject;
+  jwtPayload: P;
   sessionData: unknown;
   createdAt: Date;
   expiresAt: Date;
@@ -33,8 +33,11 @@ export interface SessionsConfig {
   readonly revocation: RevocationMode;
 }
 
-/** The sessions of one application, created by {@link createSessions}. */
-export interface Sessions {
+/**
+ * The sessions of one application, created by {@link createSessions}. `P` is the type of the
+ * custom access-token payload (`createSessions<P>()`), carried by every `Session<P>`.
+ */
+export interface Sessions<P extends JsonObject = JsonObject> {
   /** Read-only settings, for adapters and clients. */
   readonly config: SessionsConfig;
   /**
@@ -44,16 +47,16 @@ export interface Sessions {
    * (with anti-CSRF on, the request must carry the `rid` header a cross-site form cannot send):
    * pass it whenever there is one.
    */
-  createNewSession(input: NewSessionInput, response: SessionResponse, request?: SessionRequest): Promise<Session>;
+  createNewSession(input: NewSessionInput<P>, response: SessionResponse, request?: SessionRequest): Promise<Session<P>>;
   /** The request's session; `undefined` only with `sessionRequired: false` and no access token. */
   getSession(
     request: SessionRequest,
     response: SessionResponse,
     options: GetSessionOptions & { sessionRequired: false },
-  ): Promise<Session | undefined>;
-  getSession(request: SessionRequest, response: SessionResponse, options?: GetSessionOptions): Promise<Session>;
+  ): Promise<Session<P> | undefined>;
+  getSession(request: SessionRequest, response: SessionResponse, options?: GetSessionOptions): Promise<Session<P>>;
   /** Rotates the request's refresh token (what `POST /auth/session/refresh` does). */
-  refreshSession(request: SessionRequest, response: SessionResponse): Promise<Session>;
+  refreshSession(request: SessionRequest, response: SessionResponse): Promise<Session<P>>;
   /**
    * Answers `POST /auth/session/refresh`, `POST /auth/signout`, `GET /auth/jwt/jwks.json`,
    * `GET /auth/.well-known/openid-configuration` (with `issuer`) and CORS preflights; `undefined` for other requests.
@@ -68,13 +71,13 @@ export interface Sessions {
   /** Handles of the user's live sessions. */
   getAllSessionHandlesForUser(userId: string): Promise<string[]>;
   /** A session's stored state, or undefined when it does not exist or has expired. */
-  getSessionInformation(handle: string): Promise<SessionInformation | undefined>;
+  getSessionInformation(handle: string): Promise<SessionInformation<P> | undefined>;
   /** Overwrites a session's data; false when the session does not exist. */
   updateSessionData(handle: string, data: unknown): Promise<boolean>;
   /** Atomic read-modify-write of a session's data; no update is lost. */
   modifySessionData<T = unknown>(handle: string, fn: (data: T) => T | Promise<T>): Promise<T>;
   /** Replaces a session's custom payload; takes effect at its next refresh. False when it does not exist. */
-  updateJWTPayload(handle: string, payload: JsonObject): Promise<boolean>;
+  updateJWTPayload(handle: string, payload: P): Promise<boolean>;
   /** Sets the cross-origin policy and returns the CORS headers for a request. */
   cors(options?: CorsOptions): CorsHeaders;
   /** The public signing keys, as served at `/auth/jwt/jwks.json`. */
@@ -85,7 +88,7 @@ export interface Sessions {
   close(): Promise<void>;
 }
 
-const engines = new WeakMap<Sessions, Engine>();
+const engines = new WeakMap<object, Engine>();
 
 /** A refusal leaves through the debug log (`debug` option) on its way to the caller. */
 async function reportingRefusals<T>(work: Promise<T>): Promise<T> {
@@ -98,33 +101,36 @@ async function reportingRefusals<T>(work: Promise<T>): Promise<T> {
 }
 
 /** @internal The engine behind a `Sessions` object, for the adapters in this package. */
-export function engineOf(sessions: Sessions): Engine {
+export function engineOf(sessions: Sessions<JsonObject>): Engine {
   const engine = engines.get(sessions);
   if (!engine) throw new TypeError("sessionkit: expected the object returned by createSessions()");
   return engine;
 }
 
-/** Creates the sessions of an application on a store. */
-export function createSessions(options: CreateSessionsOptions): Sessions {
+/**
+ * Creates the sessions of an application on a store. `P` types the custom access-token payload:
+ * `createSessions<{ name: string }>({ store })` makes `getJWTPayload()` return `{ name: string }`.
+ */
+export function createSessions<P extends JsonObject = JsonObject>(options: CreateSessionsOptions): Sessions<P> {
   const resolved = resolveOptions(options);
   const engine = new Engine(resolved);
   const { store } = resolved;
   let corsPolicy = resolved.cors ? new CorsPolicy(resolved.cors) : undefined;
   const now = () => engine.now();
 
-  const sessions: Sessions = {
+  const sessions: Sessions<P> = {
     config: Object.freeze({
       basePath: resolved.basePath,
       refreshPath: engine.transport.refreshPath,
       antiCsrf: resolved.antiCsrf,
       revocation: resolved.revocation,
     }),
-    createNewSession: (input, response, request) => createNewSession(engine, input, response, request),
+    createNewSession: (input, response, request) => createNewSession(engine, input, response, request) as Promise<Session<P>>,
     getSession: (async (request: SessionRequest, response: SessionResponse, getOptions?: GetSessionOptions) => {
       const verified = await reportingRefusals(engine.verifyRequest(request, response, getOptions));
-      return verified && new Session(engine, verified.claims, verified.writer);
-    }) as Sessions["getSession"],
-    refreshSession: (request, response) => reportingRefusals(refreshSession(engine, request, response)),
+      return verified && new Session<P>(engine, verified.claims, verified.writer);
+    }) as Sessions<P>["getSession"],
+    refreshSession: (request, response) => reportingRefusals(refreshSession(engine, request, response)) as Promise<Session<P>>,
     handle: (request) => handleRequest(engine, corsPolicy, request),
     middleware: () => nodeMiddleware(engine, () => corsPolicy),
     revokeSession: async (handle) => (await engine.revoke({ handle: String(handle) })).length > 0,
@@ -135,7 +141,7 @@ export function createSessions(options: CreateSessionsOptions): Sessions {
       return (
         row && {
           userId: row.userId,
-          jwtPayload: row.jwtPayload,
+          jwtPayload: row.jwtPayload as P,
           sessionData: row.sessionData,
           createdAt: row.createdAt,
           expiresAt: row.expiresAt,

@@ -10,7 +10,9 @@ import {
   authDirective,
   useSessions,
 } from "../../src/adapters/graphql/index.js";
-import type { NewSessionInput, Session, SessionError, Sessions } from "../../src/index.js";
+import type { JsonObject, NewSessionInput, Session, SessionError, Sessions } from "../../src/index.js";
+
+type Payload = { role: "admin" | "user"; name: string };
 
 describe("sessionkit/graphql types", () => {
   it("narrows the session behind @auth and keeps the app's own fields", () => {
@@ -40,5 +42,26 @@ describe("sessionkit/graphql types", () => {
     // @ts-expect-error: the scope is a closed set
     const wrong = () => useSessions({} as Sessions, { antiCsrfCheck: "queries" });
     expectTypeOf(wrong).toBeFunction();
+  });
+
+  it("carries the payload type of createSessions<P>() into the context", () => {
+    expectTypeOf<SessionContext<Payload>["session"]>().toEqualTypeOf<Session<Payload> | undefined>();
+    expectTypeOf<SessionContext<Payload>["sessions"]>().toEqualTypeOf<Sessions<Payload>>();
+    type App = SessionContext<Payload> & { db: { ping(): void } };
+    // P follows the context's own sessions unless given.
+    expectTypeOf<AuthedContext<App>["session"]>().toEqualTypeOf<Session<Payload>>();
+    expectTypeOf<AuthedContext<App, Payload>["session"]>().toEqualTypeOf<Session<Payload>>();
+    expectTypeOf<AuthedContext<App>["db"]>().toEqualTypeOf<{ ping(): void }>();
+    expectTypeOf<AuthedContext["session"]>().toEqualTypeOf<Session<JsonObject>>();
+    const me = (_: unknown, __: unknown, ctx: AuthedContext<App>) => {
+      // @ts-expect-error: not a key of the payload
+      ctx.session.getJWTPayload().admin;
+      // @ts-expect-error: role is "admin" | "user"
+      void ctx.session.updateJWTPayload({ role: "root", name: "n" });
+      return ctx.session.getJWTPayload().role;
+    };
+    expectTypeOf(me).returns.toEqualTypeOf<"admin" | "user">();
+    const plugin = (sessions: Sessions<Payload>) => useSessions(sessions);
+    expectTypeOf(plugin).returns.toEqualTypeOf<ReturnType<typeof useSessions<Payload>>>();
   });
 });

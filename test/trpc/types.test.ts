@@ -6,7 +6,7 @@ import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { TRPCError, initTRPC, type inferRouterError } from "@trpc/server";
 import { describe, expectTypeOf, it } from "vitest";
 import { createSessionContext, requireSession, sessionErrorFormatter } from "../../src/adapters/trpc/index.js";
-import type { Session, SessionErrorCode, Sessions } from "../../src/index.js";
+import { type JsonObject, type Session, type SessionErrorCode, type Sessions, createSessions } from "../../src/index.js";
 
 function build(sessions: Sessions) {
   const createContext = createSessionContext(sessions);
@@ -59,5 +59,62 @@ describe("tRPC types", () => {
     expectTypeOf(build).toBeFunction();
     expectTypeOf<inferRouterError<AppRouter>["data"]["sessionCode"]>().toEqualTypeOf<SessionErrorCode | undefined>();
     expectTypeOf<inferRouterError<AppRouter>["data"]["httpStatus"]>().toEqualTypeOf<number>();
+  });
+});
+
+// Typed payload: createSessions<P>() carries P into the context, and requireSession() infers it.
+type Payload = { role: "admin" | "user"; name: string };
+
+function typed(sessions: Sessions<Payload>) {
+  const createContext = createSessionContext(sessions);
+  const own = async (opts: Parameters<typeof createContext>[0]) => ({ ...(await createContext(opts)), db: 42 as const });
+  const t = initTRPC.context<typeof own>().create({ errorFormatter: sessionErrorFormatter });
+  const protectedProcedure = t.procedure.use(requireSession());
+  return t.router({
+    pub: t.procedure.query(({ ctx }) => {
+      expectTypeOf(ctx.session).toEqualTypeOf<Session<Payload> | undefined>();
+      expectTypeOf(ctx.sessions).toEqualTypeOf<Sessions<Payload>>();
+    }),
+    me: protectedProcedure.query(({ ctx }) => {
+      expectTypeOf(ctx.session).toEqualTypeOf<Session<Payload>>();
+      expectTypeOf(ctx.session.getJWTPayload()).toEqualTypeOf<Payload>();
+      expectTypeOf(ctx.db).toEqualTypeOf<42>();
+      // @ts-expect-error: not a key of the payload
+      ctx.session.getJWTPayload().admin;
+      return ctx.session.getJWTPayload().role;
+    }),
+    rename: protectedProcedure.mutation(async ({ ctx }) => {
+      await ctx.session.updateJWTPayload({ ...ctx.session.getJWTPayload(), name: "n" });
+      // @ts-expect-error: role is "admin" | "user"
+      await ctx.session.updateJWTPayload({ role: "root", name: "n" });
+      // @ts-expect-error: name is missing
+      await ctx.session.updateJWTPayload({ role: "user" });
+    }),
+    piped: t.procedure
+      .use(async ({ next }) => next({ ctx: { requestId: "r1" } }))
+      .use(requireSession({ antiCsrfCheck: true }))
+      .query(({ ctx }) => {
+        expectTypeOf(ctx.session).toEqualTypeOf<Session<Payload>>();
+        expectTypeOf(ctx.requestId).toEqualTypeOf<string>();
+      }),
+    signIn: t.procedure.mutation(async ({ ctx }) => {
+      const session = await ctx.createNewSession({ userId: "u1", jwtPayload: { role: "user", name: "n" } });
+      expectTypeOf(session).toEqualTypeOf<Session<Payload>>();
+      // @ts-expect-error: a payload of the wrong shape
+      await ctx.createNewSession({ userId: "u1", jwtPayload: { role: 1 } });
+    }),
+  });
+}
+
+describe("typed payload", () => {
+  it("createSessions<P>() gives Sessions<P> and Session<P> (checked by tsc)", () => {
+    expectTypeOf(typed).toBeFunction();
+    expectTypeOf(createSessions<Payload>).returns.toEqualTypeOf<Sessions<Payload>>();
+    expectTypeOf<Awaited<ReturnType<Sessions<Payload>["createNewSession"]>>>().toEqualTypeOf<Session<Payload>>();
+    expectTypeOf<Awaited<ReturnType<Sessions<Payload>["refreshSession"]>>>().toEqualTypeOf<Session<Payload>>();
+    expectTypeOf<Parameters<Sessions<Payload>["updateJWTPayload"]>[1]>().toEqualTypeOf<Payload>();
+    expectTypeOf<NonNullable<Awaited<ReturnType<Sessions<Payload>["getSessionInformation"]>>>["jwtPayload"]>().toEqualTypeOf<Payload>();
+    // The default stays the untyped JSON object of 0.1.
+    expectTypeOf<ReturnType<Session["getJWTPayload"]>>().toEqualTypeOf<JsonObject>();
   });
 });

@@ -9,6 +9,7 @@ import { checkAntiCsrf, createSessionFrom, engineOf, markResponseSent } from "..
 import type { Session } from "../../core/session.js";
 import type { Sessions } from "../../core/sessions.js";
 import { assertAuthApplied } from "./assembly.js";
+import type { JsonObject } from "../../core/store.js";
 import { type SessionContext, isSessionContext } from "./context.js";
 import { guardedRootField } from "./directive.js";
 import { toGraphQLError, translateResult } from "./errors.js";
@@ -74,7 +75,15 @@ function copyHeaders(from: Headers, to: Headers): void {
  * `sessions` to the context (see {@link SessionContext}); a store outage while resolving the
  * session does not fail public fields, only those that need the session.
  */
-export function useSessions(sessions: Sessions, options: UseSessionsOptions = {}): Plugin<SessionContext> {
+export function useSessions<P extends JsonObject = JsonObject>(
+  sessions: Sessions<P>,
+  options: UseSessionsOptions = {},
+): Plugin<SessionContext<P>> {
+  // P only types the context for resolvers; the plugin itself never reads the payload.
+  return sessionsPlugin(sessions as Sessions, options) as Plugin<SessionContext<P>>;
+}
+
+function sessionsPlugin(sessions: Sessions, options: UseSessionsOptions): Plugin<SessionContext> {
   engineOf(sessions); // fails at startup, not per request, when given something else
   const csrfScope = options.antiCsrfCheck ?? "mutations";
   if (csrfScope !== "mutations" && csrfScope !== "all" && csrfScope !== false) {

@@ -8,6 +8,7 @@ import { type NodeResponseLike, type SessionRequest, type SessionResponse, reque
 import { checkAntiCsrf, createSessionFrom, engineOf, markResponseSent } from "../../core/internal.js";
 import type { Session } from "../../core/session.js";
 import type { Sessions } from "../../core/sessions.js";
+import type { JsonObject } from "../../core/store.js";
 import { toTRPCError } from "./errors.js";
 
 /** Which calls the anti-CSRF check applies to: all (`true`), none (`false`), or decided per call. */
@@ -37,19 +38,19 @@ export interface SessionContextInput {
 
 /**
  * The context `createSessionContext` gives every procedure. Spread it into your own context to keep it working.
- * A type alias, not an interface, so it is assignable to `Record<string, unknown>` (what `@hono/trpc-server`'s
- * `createContext` returns).
+ * `P` is the access-token payload type of the sessions (`createSessions<P>()`). A type alias, not an interface,
+ * so it is assignable to `Record<string, unknown>` (what `@hono/trpc-server`'s `createContext` returns).
  */
-export type SessionContext = {
+export type SessionContext<P extends JsonObject = JsonObject> = {
   /**
    * The request's session, or `undefined` (no token, expired or bad token, revoked, or a failed
    * anti-CSRF check on a checked request). Behind `requireSession()` it is always a `Session`.
    */
-  session: Session | undefined;
+  session: Session<P> | undefined;
   /** The `createSessions` instance. */
-  sessions: Sessions;
+  sessions: Sessions<P>;
   /** Starts a session (sign-in); its cookies and `front-token` leave with this response. */
-  createNewSession(input: NewSessionInput): Promise<Session>;
+  createNewSession(input: NewSessionInput<P>): Promise<Session<P>>;
 };
 
 /** What `requireSession()` needs to decide per call; kept on the context under a symbol so a spread keeps it. */
@@ -133,14 +134,14 @@ function responseOf(input: SessionContextInput): SessionResponse {
  * `undefined`), and `requireSession()` reports the reason. A store outage fails the request
  * with `INTERNAL_SERVER_ERROR` (500).
  */
-export function createSessionContext(sessions: Sessions, options: SessionContextOptions = {}) {
+export function createSessionContext<P extends JsonObject = JsonObject>(sessions: Sessions<P>, options: SessionContextOptions = {}) {
   engineOf(sessions); // fail at startup, not on the first request, when given the wrong object
   const policy = options.antiCsrfCheck ?? checkUnsafeCalls;
-  return async (input: SessionContextInput): Promise<SessionContext> => {
+  return async (input: SessionContextInput): Promise<SessionContext<P>> => {
     const { req } = input;
     const response = responseOf(input);
     const method = requestMethod(req);
-    let verified: Session | undefined;
+    let verified: Session<P> | undefined;
     let failure: SessionError | undefined;
     try {
       verified = await sessions.getSession(req, response, { sessionRequired: false, antiCsrfCheck: false });
@@ -190,12 +191,12 @@ export function createSessionContext(sessions: Sessions, options: SessionContext
     }
     // Never hand a session that failed a required anti-CSRF check to a procedure, public or not.
     const session = antiCsrfApplies(policy, type, method) && state.csrfFailure ? undefined : verified;
-    const context: SessionContext = {
+    const context: SessionContext<P> = {
       session,
       sessions,
       createNewSession: async (newSession) => {
         try {
-          return await createSessionFrom(sessions, newSession, response, req, antiCsrfApplies(policy, type, method));
+          return (await createSessionFrom(sessions, newSession, response, req, antiCsrfApplies(policy, type, method))) as Session<P>;
         } catch (error) {
           throw isSessionError(error) && error.code !== "GENERAL_ERROR" ? toTRPCError(error) : error;
         }

@@ -3,6 +3,7 @@
 
 import { TRPCError, type TRPCMiddlewareFunction } from "@trpc/server";
 import type { Session } from "../../core/session.js";
+import type { JsonObject } from "../../core/store.js";
 import { type SessionContext, sessionFor, sessionMiddlewares, sessionStateOf } from "./context.js";
 import { sessionErrorIn, toTRPCError } from "./errors.js";
 
@@ -15,13 +16,17 @@ export interface RequireSessionOptions {
   antiCsrfCheck?: boolean;
 }
 
-/** The middleware `requireSession()` returns: it narrows `ctx.session` to `Session`. */
-export type RequireSessionMiddleware = TRPCMiddlewareFunction<
-  SessionContext,
+/**
+ * The middleware `requireSession()` returns: it narrows `ctx.session` to `Session<P>`. `P` is
+ * inferred from the procedure's context (tRPC passes it as the contextual type), so
+ * `t.procedure.use(requireSession())` needs no type argument.
+ */
+export type RequireSessionMiddleware<P extends JsonObject = JsonObject> = TRPCMiddlewareFunction<
+  SessionContext<P>,
   // biome-ignore lint/suspicious/noExplicitAny: any user meta type
   any,
   object,
-  { session: Session },
+  { session: Session<P> },
   unknown
 >;
 
@@ -32,8 +37,8 @@ export type RequireSessionMiddleware = TRPCMiddlewareFunction<
  * `UNAUTHORISED` otherwise). A SessionError thrown later in the procedure (for example the
  * session was revoked meanwhile) gets the same translation.
  */
-export function requireSession(options: RequireSessionOptions = {}): RequireSessionMiddleware {
-  const middleware: RequireSessionMiddleware = async ({ ctx, type, next }) => {
+export function requireSession<P extends JsonObject = JsonObject>(options: RequireSessionOptions = {}): RequireSessionMiddleware<P> {
+  const middleware: RequireSessionMiddleware<P> = async ({ ctx, type, next }) => {
     const state = sessionStateOf(ctx);
     if (!state) {
       throw new TRPCError({
@@ -47,8 +52,8 @@ export function requireSession(options: RequireSessionOptions = {}): RequireSess
     // tRPC a copy of the whole context, an object spread on every protected call.
     const result =
       ctx.session === decided.session
-        ? ((await next()) as Awaited<ReturnType<typeof next<{ session: Session }>>>)
-        : await next({ ctx: { session: decided.session } });
+        ? ((await next()) as Awaited<ReturnType<typeof next<{ session: Session<P> }>>>)
+        : await next({ ctx: { session: decided.session as Session<P> } });
     if (!result.ok) {
       const sessionError = sessionErrorIn(result.error);
       // A session call inside the procedure failed: report it as a session error (401 / 500), not a generic 500.

@@ -149,6 +149,7 @@ const OPTION_NAMES = [
   "issuer",
   "exposeAccessTokenToFrontendInCookieBasedAuth",
   "onWarning",
+  "on",
   "debug",
   "now",
   "randomBytes",

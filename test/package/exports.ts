@@ -12,6 +12,7 @@ export const ENTRY_POINTS: Record<string, string> = {
   "sessionkit/trpc": "src/adapters/trpc/index.ts",
   "sessionkit/trpc/client": "src/adapters/trpc/client.ts",
   "sessionkit/graphql": "src/adapters/graphql/index.ts",
+  "sessionkit/next": "src/adapters/next/index.ts",
 };
 
 export interface PublicExport {

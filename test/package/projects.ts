@@ -36,6 +36,9 @@ export const FRAMEWORKS = {
   graphql: ["graphql", "graphql-yoga", "@graphql-tools/utils"],
 } as const;
 
+/** What the Next.js example (examples/next) installs besides COMMON. */
+const NEXT_PACKAGES = ["next", "react", "react-dom", "@types/react", "@types/react-dom", "@trpc/server", "@trpc/client", "zod"];
+
 export type Framework = keyof typeof FRAMEWORKS;
 
 export interface Project {
@@ -93,15 +96,21 @@ function pruneOld(): void {
  * A consumer project of one framework, installed from the packed tarball and compiled. Its
  * sources are test/package/consumer/<framework>-*.ts and the shared db.ts.
  */
-export async function consumerProject(framework: Framework): Promise<Project> {
+/** The installed node_modules (cached) of a project on the tarball and these packages. */
+async function installed(label: string, packages: readonly string[]): Promise<{ dir: string; hash: string }> {
   const { tarball, hash } = await packTarball();
-  const dependencies = Object.fromEntries([...COMMON, ...FRAMEWORKS[framework]].map((name) => [name, lockedVersion(repoRoot, name)]));
+  const dependencies = Object.fromEntries(packages.map((name) => [name, lockedVersion(repoRoot, name)]));
   const key = createHash("sha256").update(hash).update(JSON.stringify(dependencies)).update(process.version).digest("hex").slice(0, 16);
   mkdirSync(CACHE, { recursive: true });
   pruneOld();
-  const dir = join(CACHE, `${framework}-${key}`);
+  const dir = join(CACHE, `${label}-${key}`);
   await install(dir, tarball, dependencies);
   writeFileSync(join(dir, ".used"), String(Date.now()));
+  return { dir, hash: key };
+}
+
+export async function consumerProject(framework: Framework): Promise<Project> {
+  const { dir } = await installed(framework, [...COMMON, ...FRAMEWORKS[framework]]);
 
   // Each run works in a folder of its own (other runs may be using the cache at the same time):
   // fresh sources and build, the cached node_modules linked in.
@@ -166,4 +175,76 @@ export async function consumerProject(framework: Framework): Promise<Project> {
       });
     },
   };
+}
+
+export interface NextProject {
+  /** The built app (examples/next with `.next`), its node_modules linked from the cache. */
+  dir: string;
+  /** How long `next build` took in this run (0 when a build of the same inputs was reused). */
+  buildMs: number;
+  /** The `next` command line: `node node_modules/next/dist/bin/next`. */
+  next: [string, string[]];
+}
+
+/** Every file of a folder, recursively, relative to it. */
+function filesOf(root: string, at = ""): string[] {
+  return readdirSync(join(root, at), { withFileTypes: true }).flatMap((entry) => {
+    const path = at ? `${at}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? filesOf(root, path) : [path];
+  });
+}
+
+/**
+ * The Next.js example as a user's project: examples/next on the packed tarball, built with
+ * `next build` (which also type-checks it against the packed types). The build is cached by
+ * tarball, packages and sources, so the test files of one run (and reruns) build once.
+ */
+export async function nextProject(): Promise<NextProject> {
+  const { dir, hash } = await installed("next", [...COMMON, ...NEXT_PACKAGES]);
+  const source = join(repoRoot, "examples/next");
+  const files = filesOf(source).filter((f) => !f.startsWith(".next/") && !f.startsWith("node_modules/") && f !== "next-env.d.ts");
+  const sources = createHash("sha256").update(hash);
+  for (const file of files.sort())
+    sources
+      .update(file)
+      .update("\0")
+      .update(readFileSync(join(source, file)))
+      .update("\0");
+  const build = `${dir}-build-${sources.digest("hex").slice(0, 12)}`;
+  const next: [string, string[]] = [process.execPath, [join(build, "node_modules/next/dist/bin/next")]];
+  const ready = join(build, ".next/BUILD_ID");
+  if (existsSync(ready)) return { dir: build, buildMs: 0, next };
+  // Next writes absolute paths into .next and Turbopack compiles nothing outside the project
+  // root (a symlinked node_modules is outside): build in place, in a folder with node_modules
+  // hard-linked in, claimed with mkdir so parallel test files build once.
+  const building = join(build, ".building");
+  if (existsSync(building) && Date.now() - statSync(building).mtimeMs > 10 * 60_000) rmSync(build, { recursive: true, force: true });
+  try {
+    mkdirSync(build);
+  } catch {
+    for (let waited = 0; !existsSync(ready); waited += 500) {
+      if (waited > 10 * 60_000) throw new Error(`another run's next build in ${build} did not finish`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return { dir: build, buildMs: 0, next };
+  }
+  try {
+    writeFileSync(building, String(process.pid));
+    for (const file of files) cpSync(join(source, file), join(build, file));
+    await run("cp", ["-al", join(dir, "node_modules"), join(build, "node_modules")]);
+    cpSync(join(dir, "package.json"), join(build, "package.json"));
+    const started = Date.now();
+    await run(process.execPath, [join(build, "node_modules/next/dist/bin/next"), "build"], {
+      cwd: build,
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+    }).catch((error: { stdout?: string; stderr?: string }) => {
+      throw new Error(`next build of examples/next failed:\n${error.stdout}${error.stderr}`);
+    });
+    rmSync(building);
+    return { dir: build, buildMs: Date.now() - started, next };
+  } catch (error) {
+    rmSync(build, { recursive: true, force: true });
+    throw error;
+  }
 }

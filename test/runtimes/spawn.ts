@@ -10,6 +10,10 @@ export interface Started {
   hello: Record<string, unknown>;
   /** What the child wrote to stderr so far. */
   stderr(): string;
+  /** Resolves with the next stdout line that matches (lines printed after the call). */
+  nextLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends a signal to the child. */
+  kill(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -25,7 +29,7 @@ process.once("exit", () => {
 export function startServer(
   command: string,
   args: string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; ready?: RegExp; timeoutMs?: number } = {},
+  options: { env?: Record<string, string | undefined>; cwd?: string; ready?: RegExp; url?: string; timeoutMs?: number } = {},
 ): Promise<Started> {
   const child = spawn(command, args, {
     cwd: options.cwd,
@@ -55,26 +59,49 @@ export function startServer(
     }, options.timeoutMs ?? 60_000);
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     let stdout = "";
+    let ready = false;
+    const waiters = new Set<{ pattern: RegExp; resolve(line: string): void }>();
+    const nextLine = (pattern: RegExp, timeoutMs = 10_000) =>
+      new Promise<string>((resolveLine, rejectLine) => {
+        const waiter = {
+          pattern,
+          resolve: (line: string) => {
+            clearTimeout(lineTimer);
+            resolveLine(line);
+          },
+        };
+        const lineTimer = setTimeout(() => {
+          waiters.delete(waiter);
+          rejectLine(new Error(`${command} printed no line matching ${pattern} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
     lines.on("line", (line) => {
       stdout += `${line}\n`;
       let hello: Record<string, unknown> | undefined;
       if (options.ready) {
         const match = options.ready.exec(line);
-        if (match) hello = { url: match[1] };
+        if (match) hello = { url: match[1] ?? options.url };
       } else if (line.startsWith("{")) {
         try {
           hello = JSON.parse(line) as Record<string, unknown>;
         } catch {}
       }
-      if (hello && typeof hello.url === "string") {
+      if (!ready && hello && typeof hello.url === "string") {
+        ready = true;
         clearTimeout(timer);
-        lines.removeAllListeners("line");
-        resolve({ url: hello.url, hello, stderr: () => stderr, stop });
+        resolve({ url: hello.url, hello, stderr: () => stderr, stop, nextLine, kill: (signal) => child.kill(signal) });
+      }
+      for (const waiter of [...waiters]) {
+        if (waiter.pattern.test(line)) {
+          waiters.delete(waiter);
+          waiter.resolve(line);
+        }
       }
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`${command} exited (${code}) before listening:\n${stdout}${stderr}`));
+      if (!ready) reject(new Error(`${command} exited (${code}) before listening:\n${stdout}${stderr}`));
     });
   });
 }

@@ -1,0 +1,6 @@
+import type { NextConfig } from "next";
+
+// Nothing sessionkit-specific: no serverExternalPackages, no transpilePackages.
+const config: NextConfig = {};
+
+export default config;

@@ -4,11 +4,13 @@
 import { AccessTokens, type AccessClaims, assertCustomPayload } from "./access-token.js";
 import { Diagnostics } from "./diagnostics.js";
 import { type RevocationReason, SessionEvents } from "./events.js";
+import type { CorsPolicy } from "./cors.js";
 import { base64url, hmac, timingSafeEqual } from "./encoding.js";
 import { SessionError, type SessionErrorCode, isSessionError } from "./errors.js";
 import { type TransferMethod, accessTokenOf, isAccessTokenShaped } from "./header-transport.js";
 import { ResponseWriter, type SessionRequest, type SessionResponse, readHeader, requestMethod } from "./http.js";
 import { KeyRing } from "./keys.js";
+import { LiveSessions } from "./live.js";
 import { notifyGuard } from "./notify.js";
 import type { ResolvedOptions } from "./options.js";
 import { type RevocationGuard, checkDatabase, trustTokens } from "./revocation.js";
@@ -70,6 +72,10 @@ export class Engine {
   readonly revocation: RevocationGuard;
   readonly diagnostics: Diagnostics;
   readonly events: SessionEvents;
+  /** The signals of live connections (`session.signal`). */
+  readonly live: LiveSessions;
+  /** The cross-origin policy (`cors` option or `sessions.cors()`), for WebSocket upgrades. */
+  cors: CorsPolicy | undefined;
 
   constructor(readonly options: ResolvedOptions) {
     this.diagnostics = new Diagnostics(options);
@@ -77,11 +83,18 @@ export class Engine {
     this.keys = new KeyRing(options, this.run);
     this.tokens = new AccessTokens(this.keys, options);
     this.transport = new TokenTransport(options);
+    this.live = new LiveSessions(
+      options,
+      this.run,
+      (code, message) => this.error(code, message),
+      () => this.revocation,
+    );
+    const onRevoked = (handles: readonly string[]) => this.live.revoked(handles);
     this.revocation =
       options.revocation === "check-database"
-        ? checkDatabase(options, this.run)
+        ? checkDatabase(options, this.run, onRevoked)
         : options.revocation === "notify"
-          ? notifyGuard(options, this.run)
+          ? notifyGuard(options, this.run, onRevoked)
           : trustTokens;
   }
 

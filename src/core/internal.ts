@@ -1,8 +1,9 @@
 // What the adapters in this package (tRPC, GraphQL) need from the core beyond the public API.
 // Not exported from the package root.
 
+import { type ConnectionAuth, authenticateConnection } from "./connection.js";
 import type { NewSessionInput } from "./engine.js";
-import { wireMessage } from "./errors.js";
+import { type SessionError, wireMessage } from "./errors.js";
 import { ResponseWriter, type SessionRequest, type SessionResponse, markResponseSent } from "./http.js";
 import { createNewSession } from "./lifecycle.js";
 import { Session, claimsOf } from "./session.js";
@@ -48,4 +49,17 @@ export async function sessionFromAccessToken(sessions: Sessions, token: unknown,
   const writer = new ResponseWriter(target, "header");
   const claims = await engine.verifyAccessToken(token, writer);
   return new Session(engine, claims, writer);
+}
+
+/** The session of a WebSocket connection, from its upgrade request and `connectionParams` (see connection.ts). */
+export function connectionSession(sessions: Sessions, request: SessionRequest, connectionParams: unknown): Promise<ConnectionAuth> {
+  return authenticateConnection(engineOf(sessions), request, connectionParams);
+}
+
+/**
+ * Whether a session verified when its connection opened still holds, before each operation on
+ * that connection: undefined, or the SessionError. From memory with "notify" (0 queries).
+ */
+export function recheckSession(sessions: Sessions, session: Session): SessionError | undefined | Promise<SessionError | undefined> {
+  return engineOf(sessions).live.check(claimsOf(session));
 }

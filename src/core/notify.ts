@@ -9,7 +9,11 @@ import type { ListenHandlers } from "./store.js";
 const RETRY_MS = 1000;
 const PRUNE_EVERY_MS = 60_000;
 
-export function notifyGuard(options: ResolvedOptions, run: <T>(operation: () => Promise<T>) => Promise<T>): RevocationGuard {
+export function notifyGuard(
+  options: ResolvedOptions,
+  run: <T>(operation: () => Promise<T>) => Promise<T>,
+  onRevoked: (handles: readonly string[]) => void = () => {},
+): RevocationGuard {
   const { store } = options;
   const listen = store.listen?.bind(store);
   if (!listen) {
@@ -28,6 +32,7 @@ export function notifyGuard(options: ResolvedOptions, run: <T>(operation: () => 
   const timers = new Set<ReturnType<typeof setTimeout>>();
 
   const remember = (handle: string, atMs: number) => {
+    if (!revoked.has(handle)) onRevoked([handle]);
     revoked.set(handle, atMs);
     const now = options.now();
     if (now - lastPrune > PRUNE_EVERY_MS) {
@@ -107,6 +112,7 @@ export function notifyGuard(options: ResolvedOptions, run: <T>(operation: () => 
       const now = options.now();
       for (const handle of handles) remember(handle, now);
     },
+    live: () => live,
     async close() {
       closed = true;
       live = false;

@@ -79,6 +79,12 @@ export interface CreateSessionsOptions {
   issuer?: string;
   /** Cookie mode also sends the access token in an `st-access-token` header, for the SDK's `getAccessToken()` (default false). */
   exposeAccessTokenToFrontendInCookieBasedAuth?: boolean;
+  /**
+   * Open streams (`session.signal`): how often, in ms, expiry is looked at and, with
+   * "check-database" (or "notify" while its listener is down), one statement checks every
+   * session with an open stream (default 1000).
+   */
+  liveCheckIntervalMs?: number;
   /** Receives operational warnings (listener drops, store failures). Never receives secrets. */
   onWarning?: (message: string, error?: unknown) => void;
   /** Lifecycle hooks: `created`, `refreshed`, `revoked`, `theft`, `claimsRefreshed` (docs/observability.md). */
@@ -116,6 +122,7 @@ export interface ResolvedOptions {
   tokenTransfer: TokenTransfer;
   issuer: string | undefined;
   exposeAccessTokenToFrontendInCookieBasedAuth: boolean;
+  liveCheckIntervalMs: number;
   onWarning: (message: string, error?: unknown) => void;
   debug: ((line: string) => void) | undefined;
   on: SessionHooks | undefined;
@@ -145,6 +152,7 @@ const OPTION_NAMES = [
   "storeTimeoutMs",
   "notifyChannel",
   "cors",
+  "liveCheckIntervalMs",
   "tokenTransfer",
   "issuer",
   "exposeAccessTokenToFrontendInCookieBasedAuth",
@@ -264,6 +272,7 @@ export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions 
     tokenTransfer: oneOf("tokenTransfer", options.tokenTransfer, ["any", "cookie", "header"], "any"),
     issuer: options.issuer,
     exposeAccessTokenToFrontendInCookieBasedAuth: expose,
+    liveCheckIntervalMs: positive("liveCheckIntervalMs", options.liveCheckIntervalMs, 1000, 10),
     onWarning: options.onWarning ?? defaultWarning,
     debug:
       typeof options.debug === "function"

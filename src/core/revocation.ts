@@ -12,6 +12,8 @@ export interface RevocationGuard {
   noteRevoked(handles: readonly string[]): void;
   /** Stops listeners and timers. */
   close(): Promise<void>;
+  /** "notify" only: false while revocations may be missed (listener down or catching up). */
+  live?(): boolean;
 }
 
 export const trustTokens: RevocationGuard = {
@@ -20,10 +22,14 @@ export const trustTokens: RevocationGuard = {
   close: async () => {},
 };
 
-export function checkDatabase(options: ResolvedOptions, run: <T>(operation: () => Promise<T>) => Promise<T>): RevocationGuard {
+export function checkDatabase(
+  options: ResolvedOptions,
+  run: <T>(operation: () => Promise<T>) => Promise<T>,
+  onRevoked: (handles: readonly string[]) => void,
+): RevocationGuard {
   return {
     isRevoked: async (claims) => !(await run(() => options.store.sessionExists(claims.handle, new Date(options.now())))),
-    noteRevoked: () => {},
+    noteRevoked: onRevoked,
     close: async () => {},
   };
 }

@@ -26,6 +26,7 @@ export class Session<P extends JsonObject = JsonObject> {
   readonly #engine: Engine;
   readonly #writer: ResponseWriter;
   #claims: AccessClaims;
+  #signal: AbortSignal | undefined;
 
   /** @internal Sessions come from `createNewSession` and `getSession`, not from `new`. */
   constructor(engine: Engine, claims: AccessClaims, writer: ResponseWriter) {
@@ -52,6 +53,18 @@ export class Session<P extends JsonObject = JsonObject> {
   /** When the user signed in to this session (epoch milliseconds); refreshes keep it. From the access token: no store call. */
   getAuthTime(): number {
     return this.#claims.authTime;
+  }
+
+  /**
+   * Aborts when this session is revoked (as the revocation mode sees it: "notify" within
+   * milliseconds, "check-database" at the next periodic check, "none" never) or when the access
+   * token it was verified from expires; `reason` is the `SessionError` (`UNAUTHORISED`,
+   * `TRY_REFRESH_TOKEN`). Subscriptions behind `requireSession()` / `@auth` end on it by
+   * themselves. No store call.
+   */
+  get signal(): AbortSignal {
+    this.#signal ??= this.#engine.live.signalFor(this.#claims);
+    return this.#signal;
   }
 
   /** When the current access token expires (epoch milliseconds). No store call. */

@@ -116,6 +116,7 @@ export function createSessions<P extends JsonObject = JsonObject>(options: Creat
   const engine = new Engine(resolved);
   const { store } = resolved;
   let corsPolicy = resolved.cors ? new CorsPolicy(resolved.cors) : undefined;
+  engine.cors = corsPolicy;
   const now = () => engine.now();
 
   const sessions: Sessions<P> = {
@@ -158,12 +159,13 @@ export function createSessions<P extends JsonObject = JsonObject>(options: Creat
       return engine.run(() => store.setJWTPayload(String(handle), payload, now()));
     },
     cors(corsOptions) {
-      if (corsOptions) corsPolicy = new CorsPolicy(corsOptions);
+      if (corsOptions) engine.cors = corsPolicy = new CorsPolicy(corsOptions);
       return (request) => corsPolicy?.headersFor(request) ?? new Headers();
     },
     jwks: () => engine.keys.jwks(),
     cleanup: () => engine.run(() => store.cleanup(now(), new Date(resolved.now() - (resolved.accessTokenTtl + 60) * 1000))),
     async close() {
+      engine.live.close();
       await engine.revocation.close();
       await engine.events.settled();
     },

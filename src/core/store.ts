@@ -100,6 +100,8 @@ export interface SessionStore {
   createSession(record: NewSessionRecord): Promise<void>;
   getSession(handle: string, now: Date): Promise<SessionRecord | undefined>;
   sessionExists(handle: string, now: Date): Promise<boolean>;
+  /** Which of these handles are live sessions (the periodic check of open streams). */
+  liveHandles(handles: readonly string[], now: Date): Promise<string[]>;
   getSessionData(handle: string, now: Date): Promise<{ data: unknown; version: number } | undefined>;
   /** Overwrites session data; with `expectedVersion`, only if the version still matches. */
   setSessionData(handle: string, data: unknown, now: Date, expectedVersion?: number): Promise<boolean>;

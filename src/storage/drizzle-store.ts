@@ -198,6 +198,21 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
       return rows.length > 0;
     },
 
+    async liveHandles(handles, now) {
+      if (handles.length === 0) return [];
+      // One text parameter however many handles (a parameter per handle would hit the protocol's limit).
+      const rows = await db
+        .select({ handle: sessions.handle })
+        .from(sessions)
+        .where(
+          and(
+            sql`${sessions.handle} IN (SELECT jsonb_array_elements_text(${JSON.stringify(handles)}::text::jsonb))`,
+            gt(sessions.expiresAt, now),
+          ),
+        );
+      return rows.map((r) => r.handle);
+    },
+
     async getSessionData(handle, now) {
       const [row] = await statements.getSessionData().execute({ handle, now: now.toISOString() });
       return row;

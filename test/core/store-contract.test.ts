@@ -60,6 +60,17 @@ describe.each(availableKinds)("store contract on %s", (kind) => {
     expect(await one(() => store.getSession("missing", at(1)))).toBeUndefined();
   });
 
+  it("tells which of many handles are live sessions, in one round trip however many", async () => {
+    const a = await create("erin");
+    const b = await create("erin", 10);
+    const gone = await create("erin");
+    await store.revoke({ by: { handle: gone }, now: at(1) });
+    const many = [a, b, gone, "missing", 'it\'s "quoted"', ...Array.from({ length: 20_000 }, (_, i) => `absent-${i}`)];
+    expect((await one(() => store.liveHandles(many, at(5)))).sort()).toEqual([a, b].sort());
+    expect(await one(() => store.liveHandles([a, b], at(10)))).toEqual([a]);
+    expect(await store.liveHandles([], at(1))).toEqual([]);
+  });
+
   it("stores any JSON as session data, including scalars and unicode", async () => {
     const h = await create();
     for (const value of ["text", 42, true, null, [1, { ü: "🎉" }], { quote: "\"'\\" }]) {

@@ -5,7 +5,7 @@ import type { TRPCRequestInfo } from "@trpc/server/http";
 import type { NewSessionInput } from "../../core/engine.js";
 import { type SessionError, isSessionError } from "../../core/errors.js";
 import { type NodeResponseLike, type SessionRequest, type SessionResponse, requestMethod } from "../../core/http.js";
-import { checkAntiCsrf, createSessionFrom, engineOf, markResponseSent } from "../../core/internal.js";
+import { checkAntiCsrf, connectionSession, createSessionFrom, engineOf, markResponseSent } from "../../core/internal.js";
 import type { Session } from "../../core/session.js";
 import type { Sessions } from "../../core/sessions.js";
 import type { JsonObject } from "../../core/store.js";
@@ -32,8 +32,8 @@ export interface SessionContextInput {
   resHeaders?: Headers;
   /** Node, standalone and Express: the `ServerResponse`; Fastify: the reply (its `raw` is used). */
   res?: NodeResponseLike | { raw: NodeResponseLike } | object;
-  /** tRPC's request info (batch, accept header, procedure type, calls). */
-  info?: Pick<TRPCRequestInfo, "accept" | "type"> & { calls?: readonly { procedure: unknown }[] };
+  /** tRPC's request info (batch, accept header, procedure type, calls; `connectionParams` on WebSockets and SSE). */
+  info?: Pick<TRPCRequestInfo, "accept" | "type"> & { calls?: readonly { procedure: unknown }[]; connectionParams?: unknown };
 }
 
 /**
@@ -64,6 +64,11 @@ export interface SessionState {
   readonly csrfFailure: SessionError | undefined;
   readonly method: string;
   readonly policy: AntiCsrfPolicy;
+  /**
+   * A WebSocket connection: authenticated once at the upgrade (origin checked, so every call
+   * over it counts as anti-CSRF checked), re-checked before each protected call.
+   */
+  readonly connection: boolean;
 }
 
 const STATE = Symbol.for("sessionkit.trpc.sessionState");
@@ -115,6 +120,17 @@ function hasSetHeader(value: unknown): value is NodeResponseLike {
   return typeof value === "object" && value !== null && typeof (value as NodeResponseLike).setHeader === "function";
 }
 
+/** tRPC's WebSocket adapter passes the `ws` socket as `res`: something that sends, not an HTTP response. */
+function isWebSocket(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { send?: unknown }).send === "function" &&
+    typeof (value as { readyState?: unknown }).readyState === "number" &&
+    !hasSetHeader(value)
+  );
+}
+
 /** Where this adapter's response headers go; a closed target when there is none (WebSocket). */
 function responseOf(input: SessionContextInput): SessionResponse {
   if (input.resHeaders instanceof Headers) return input.resHeaders;
@@ -141,10 +157,15 @@ export function createSessionContext<P extends JsonObject = JsonObject>(sessions
     const { req } = input;
     const response = responseOf(input);
     const method = requestMethod(req);
+    const connection = isWebSocket(input.res);
     let verified: Session<P> | undefined;
     let failure: SessionError | undefined;
     try {
-      verified = await sessions.getSession(req, response, { sessionRequired: false, antiCsrfCheck: false });
+      if (connection) {
+        const auth = await connectionSession(sessions, req, input.info?.connectionParams);
+        verified = auth.session as Session<P> | undefined;
+        failure = auth.failure;
+      } else verified = await sessions.getSession(req, response, { sessionRequired: false, antiCsrfCheck: false });
     } catch (error) {
       if (!isSessionError(error)) throw error;
       if (error.code === "GENERAL_ERROR") throw toTRPCError(error);
@@ -155,7 +176,8 @@ export function createSessionContext<P extends JsonObject = JsonObject>(sessions
     let csrfChecked = false;
     let csrfFailure: SessionError | undefined;
     const csrfFailureOf = (): SessionError | undefined => {
-      if (csrfChecked || !verified) return csrfFailure;
+      // A connection's origin was checked at the upgrade, for every call it will carry.
+      if (connection || csrfChecked || !verified) return csrfFailure;
       csrfChecked = true;
       try {
         checkAntiCsrf(sessions, req, verified);
@@ -180,6 +202,7 @@ export function createSessionContext<P extends JsonObject = JsonObject>(sessions
       },
       method,
       policy,
+      connection,
     };
     // A batch of mutations in which a protected call cannot run is refused whole, before any call
     // runs: a client that refreshes and then retries the whole request (the SuperTokens SDK does,
@@ -203,6 +226,15 @@ export function createSessionContext<P extends JsonObject = JsonObject>(sessions
       },
     };
     Object.defineProperty(context, STATE, { value: state, enumerable: true });
+    // One context serves every call of a connection: its session disappears once revoked or
+    // expired (from memory with "notify"), so a public call over the socket cannot use it.
+    if (connection && session) {
+      Object.defineProperty(context, "session", {
+        get: () => (session.signal.aborted ? undefined : session),
+        enumerable: true,
+        configurable: true,
+      });
+    }
     return context;
   };
 }

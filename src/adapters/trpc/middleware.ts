@@ -2,10 +2,12 @@
 // user's own `initTRPC` and middlewares (`t.procedure.use(requireSession())`), it does not wrap.
 
 import { TRPCError, type TRPCMiddlewareFunction } from "@trpc/server";
+import { recheckSession } from "../../core/internal.js";
 import type { Session } from "../../core/session.js";
 import type { JsonObject } from "../../core/store.js";
 import { type SessionContext, sessionFor, sessionMiddlewares, sessionStateOf } from "./context.js";
 import { sessionErrorIn, toTRPCError } from "./errors.js";
+import { endWithSession } from "./subscription.js";
 
 /** Options of {@link requireSession}. */
 export interface RequireSessionOptions {
@@ -48,12 +50,18 @@ export function requireSession<P extends JsonObject = JsonObject>(options: Requi
     }
     const decided = sessionFor(state, type, options.antiCsrfCheck);
     if (decided.failure) throw toTRPCError(decided.failure);
+    if (state.connection) {
+      // The connection was authenticated once; each call re-checks (0 queries with "notify").
+      const stale = await recheckSession(state.sessions, decided.session);
+      if (stale) throw toTRPCError(stale);
+    }
     // The context usually holds this very session already: `next()` without a ctx then spares
     // tRPC a copy of the whole context, an object spread on every protected call.
     const result =
       ctx.session === decided.session
         ? ((await next()) as Awaited<ReturnType<typeof next<{ session: Session<P> }>>>)
         : await next({ ctx: { session: decided.session as Session<P> } });
+    if (result.ok && type === "subscription") return { ...result, data: endWithSession(result.data, decided.session.signal) };
     if (!result.ok) {
       const sessionError = sessionErrorIn(result.error);
       // A session call inside the procedure failed: report it as a session error (401 / 500), not a generic 500.

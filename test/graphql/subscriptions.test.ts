@@ -1,6 +1,7 @@
-// Subscriptions over SSE: the session is checked once, when the subscription starts. A stream
-// outlives its access token (the check is not repeated per event), and a resolver that tries
-// to set a cookie after the response has started fails loudly instead of dropping it.
+// Subscriptions over SSE: the session is checked when the subscription starts, and an @auth
+// stream ends when its access token expires (TRY_REFRESH_TOKEN, injected clock: the shared timer
+// looks every `liveCheckIntervalMs`); a resolver that tries to set a cookie after the response
+// has started fails loudly instead of dropping it.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestDb, createTestDb } from "../helpers/db.js";
@@ -66,7 +67,11 @@ describe.each(transports)("subscriptions over SSE via %s", (transport) => {
   const logged: unknown[] = [];
   const logger = { debug() {}, info() {}, warn() {}, error: (...args: unknown[]) => logged.push(...args) };
   beforeAll(async () => {
-    h = await startHarness(db, { transport, sessions: { accessTokenTtl: 60, now: clock }, yoga: { logging: logger } });
+    h = await startHarness(db, {
+      transport,
+      sessions: { accessTokenTtl: 60, now: clock, liveCheckIntervalMs: 20 },
+      yoga: { logging: logger },
+    });
   });
   afterAll(() => h.close());
 
@@ -95,16 +100,16 @@ describe.each(transports)("subscriptions over SSE via %s", (transport) => {
     await sub.close();
   });
 
-  it("keeps streaming after the access token expires: the check is at start only", async () => {
+  it("ends the stream when the access token expires: one last event with TRY_REFRESH_TOKEN, then complete", async () => {
     const client = h.client(clock);
     await client.gql(`mutation { signIn(userId: "sub-${transport}-live") }`);
     const sub = await subscribe(client, "subscription { ticks }");
     expect(sub.response.status).toBe(200);
     expect(JSON.parse((await publishUntilSeen(h, sub, 1)).data)).toEqual({ data: { ticks: 1 } });
-    now += 10 * 60_000;
-    h.tick(2);
-    expect(JSON.parse((await sub.next()).data)).toEqual({ data: { ticks: 2 } });
-    await sub.close();
+    now += 61_000;
+    const last = JSON.parse((await sub.next()).data);
+    expect(last.errors[0].extensions).toMatchObject({ code: "UNAUTHENTICATED", sessionCode: "TRY_REFRESH_TOKEN" });
+    expect((await sub.next()).event).toBe("complete");
   });
 
   it("a cookie-setting call during a stream fails loudly (masked 500 event), never silently", async () => {

@@ -10,9 +10,9 @@ import type { LiveRouter } from "./trpc-app.js";
 /** A WebSocket class for tRPC's `WebSocket` option: each socket sends the jar's cookies and the given headers. */
 export function socketClass(jar: CookieJar | undefined, headers: Record<string, string> = {}): typeof WebSocket {
   return class JarSocket extends WebSocket {
-    constructor(url: string | URL) {
+    constructor(url: string | URL, protocols?: string | string[]) {
       const cookie = jar?.header("/");
-      super(url, { headers: { ...headers, ...(cookie ? { cookie } : {}) } });
+      super(url, protocols ?? [], { headers: { ...headers, ...(cookie ? { cookie } : {}) } });
     }
   } as typeof WebSocket;
 }

@@ -29,14 +29,20 @@ export interface AuthDirective {
 }
 
 /**
- * The first root field of a mutation that `@auth` guards, looking through fragments (and,
+ * The first root field of a mutation (or subscription) that `@auth` guards, looking through fragments (and,
  * conservatively, ignoring `@skip`/`@include`). The plugin refuses such a mutation as a whole
  * when there is no usable session, so none of its public root fields runs and a retry after
  * the SDK's refresh does not repeat their side effects.
  */
 export function guardedRootField(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): FieldNode | undefined {
-  const fields = schema.getMutationType()?.getFields();
-  if (operation.operation !== "mutation" || !fields) return undefined;
+  const root =
+    operation.operation === "mutation"
+      ? schema.getMutationType()
+      : operation.operation === "subscription"
+        ? schema.getSubscriptionType()
+        : undefined;
+  const fields = root?.getFields();
+  if (!fields) return undefined;
   const fragments = new Map<string, SelectionSetNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition.selectionSet);

@@ -6,11 +6,13 @@ import { type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQ
 import type { Plugin, YogaInitialContext } from "graphql-yoga";
 import { type SessionError, isSessionError } from "../../core/errors.js";
 import { checkAntiCsrf, createSessionFrom, engineOf, markResponseSent } from "../../core/internal.js";
+import { untilAborted } from "../../core/stream.js";
 import type { Session } from "../../core/session.js";
 import type { Sessions } from "../../core/sessions.js";
 import { assertAuthApplied } from "./assembly.js";
 import type { JsonObject } from "../../core/store.js";
 import { type SessionContext, isSessionContext } from "./context.js";
+import { type Connection, connectionOf, resolveConnection } from "./connection.js";
 import { guardedRootField } from "./directive.js";
 import { toGraphQLError, translateResult } from "./errors.js";
 
@@ -90,6 +92,9 @@ function sessionsPlugin(sessions: Sessions, options: UseSessionsOptions): Plugin
     throw new TypeError('sessionkit: antiCsrfCheck must be "mutations", "all" or false');
   }
   const states = new WeakMap<Request, RequestState>();
+  /** Contexts of operations over a graphql-ws connection (no HTTP request of their own). */
+  const connections = new WeakSet<object>();
+  const connectionStates = new WeakMap<object, Connection>();
 
   const stateOf = (request: Request): RequestState => {
     let state = states.get(request);
@@ -127,7 +132,8 @@ function sessionsPlugin(sessions: Sessions, options: UseSessionsOptions): Plugin
     const operation = getOperationAST(document, operationName);
     if (!operation) return undefined;
     const check = csrfScope === "all" || (csrfScope === "mutations" && operation.operation === "mutation");
-    if (context.session && check) {
+    // A connection's origin was checked at the upgrade, for every operation it will carry.
+    if (context.session && check && !connections.has(context)) {
       try {
         checkAntiCsrf(sessions, context.request, context.session);
       } catch (error) {
@@ -167,7 +173,17 @@ function sessionsPlugin(sessions: Sessions, options: UseSessionsOptions): Plugin
 
     async onContextBuilding({ context, extendContext }) {
       const request = (context as Partial<Context>).request;
-      if (!request) throw new TypeError("sessionkit: useSessions needs a Yoga context with `request`");
+      const connection = request ? undefined : connectionOf(context);
+      if (connection) {
+        // graphql-ws through Yoga's envelop: authenticated once per socket, re-checked per operation.
+        let state = connectionStates.get(connection.key);
+        if (!state) connectionStates.set(connection.key, (state = { auth: undefined }));
+        connections.add(context);
+        extendContext(await resolveConnection(sessions, state, connection));
+        return;
+      }
+      if (!request)
+        throw new TypeError("sessionkit: useSessions needs a Yoga context with `request` (or graphql-ws's, see docs/graphql.md)");
       const state = stateOf(request);
       state.resolution ??= resolve(request, state.headers);
       const { session, error } = await state.resolution;
@@ -207,8 +223,24 @@ function sessionsPlugin(sessions: Sessions, options: UseSessionsOptions): Plugin
       const context = args.contextValue;
       if (isSessionContext(context)) admit(context, args.schema, args.document, args.operationName, extendContext);
       const translate = translator(context);
+      // A subscription behind @auth ends when its session does (revoked, access token expired),
+      // with one last result carrying the session error.
+      const operation = getOperationAST(args.document, args.operationName);
+      const session = isSessionContext(context) ? context.session : undefined;
+      const guarded =
+        session !== undefined &&
+        operation !== null &&
+        operation !== undefined &&
+        guardedRootField(args.schema, args.document, operation) !== undefined;
       return {
         onSubscribeResult({ result, setResult }) {
+          if (isAsyncIterable(result) && guarded && session) {
+            const ended = untilAborted(result as AsyncIterable<ExecutionResult>, session.signal, (reason) => ({
+              errors: [toGraphQLError(isSessionError(reason) ? reason : engineOf(sessions).error("UNAUTHORISED", "the session ended"))],
+            }));
+            setResult(ended as typeof result);
+            return { onNext: ({ result: next, setResult: setNext }) => translate(next, setNext) };
+          }
           if (isAsyncIterable(result)) {
             return { onNext: ({ result: next, setResult: setNext }) => translate(next, setNext) };
           }

@@ -1,0 +1,310 @@
+// GraphQL subscriptions with live sessions: a real graphql-ws client against `useServer` over
+// Yoga's envelop (Yoga's recipe) and Yoga's own SSE, on a real database with revocation
+// "notify". An @auth subscription ends with a GraphQL error (`sessionCode` UNAUTHORISED) within
+// 100 ms of a revocation on another instance, one socket's operations are re-checked from memory
+// (0 queries), and a page on another origin gets no session over the socket (finding 19.2).
+
+import { type Client, createClient } from "graphql-ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Instance, openInstance, summary, uniqueChannel, waitLive } from "../concurrency/instances.js";
+import { type TestDb, createTestDb } from "../helpers/db.js";
+import { CookieJar } from "../helpers/jar.js";
+import { jarFetch, socketClass } from "./clients.js";
+import { type YogaLive, serveYogaLive } from "./yoga-app.js";
+
+let db: TestDb;
+let server: Instance;
+let other: Instance;
+let live: YogaLive;
+const channel = uniqueChannel();
+const options = { revocation: "notify", notifyChannel: channel, cookies: { secure: false }, liveCheckIntervalMs: 50 } as const;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  server = openInstance(db, "gql-server", options);
+  other = openInstance(db, "gql-other", options);
+  live = await serveYogaLive(server.sessions);
+  const probe = new Headers();
+  await other.sessions.createNewSession({ userId: "probe" }, probe);
+  const request = new Request("http://x/", {
+    headers: {
+      cookie: probe
+        .getSetCookie()
+        .map((l) => l.split(";")[0])
+        .join("; "),
+    },
+  });
+  await waitLive(server, request);
+  await waitLive(other, request);
+});
+afterAll(async () => {
+  await live?.close();
+  await server?.close();
+  await other?.close();
+  await db?.close();
+});
+
+let users = 0;
+const user = () => `gql-live-${process.pid}-${users++}`;
+
+async function gql(
+  jar: CookieJar,
+  query: string,
+): Promise<{ data?: Record<string, unknown>; errors?: { extensions?: Record<string, unknown> }[] }> {
+  const response = await jarFetch(jar)(live.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", rid: "anti-csrf" },
+    body: JSON.stringify({ query }),
+  });
+  return (await response.json()) as never;
+}
+
+async function signIn(jar: CookieJar): Promise<{ userId: string; handle: string }> {
+  const userId = user();
+  const result = await gql(jar, `mutation { signIn(userId: "${userId}") }`);
+  return { userId, handle: result.data?.signIn as string };
+}
+
+function wsClient(
+  jar: CookieJar | undefined,
+  headers: Record<string, string> = {},
+  connectionParams?: () => Record<string, unknown>,
+): Client {
+  return createClient({
+    url: live.wsUrl,
+    webSocketImpl: socketClass(jar, headers),
+    retryAttempts: 0,
+    ...(connectionParams ? { connectionParams } : {}),
+  });
+}
+
+interface Stream {
+  values: number[];
+  errors: { extensions?: Record<string, unknown> }[];
+  ended: Promise<number>;
+  next(): Promise<number>;
+}
+
+/** Subscribes over graphql-ws and records results until the stream completes. */
+function subscribeWs(client: Client, query: string): Stream {
+  const values: number[] = [];
+  const errors: Stream["errors"] = [];
+  let waiters: ((n: number) => void)[] = [];
+  let end: (at: number) => void = () => {};
+  const ended = new Promise<number>((resolve) => {
+    end = resolve;
+  });
+  client.subscribe<Record<string, number>>(
+    { query },
+    {
+      next(result) {
+        if (result.errors) errors.push(...(result.errors as unknown as Stream["errors"]));
+        const value = result.data && Object.values(result.data)[0];
+        if (typeof value === "number") {
+          values.push(value);
+          const current = waiters;
+          waiters = [];
+          for (const w of current) w(value);
+        }
+      },
+      error(error) {
+        errors.push({ extensions: { transport: String((error as Error)?.message ?? error) } });
+        end(performance.now());
+      },
+      complete: () => end(performance.now()),
+    },
+  );
+  return { values, errors, ended, next: () => new Promise((resolve) => waiters.push(resolve)) };
+}
+
+/** Subscribes over Yoga's SSE and records results until the stream ends. */
+function subscribeSse(jar: CookieJar, query: string): Stream & { cancel(): void } {
+  const values: number[] = [];
+  const errors: Stream["errors"] = [];
+  let waiters: ((n: number) => void)[] = [];
+  const controller = new AbortController();
+  const ended = (async () => {
+    const response = await jarFetch(jar)(live.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ query }),
+      signal: controller.signal,
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const chunk = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (chunk.done) return performance.now();
+      buffer += decoder.decode(chunk.value, { stream: true });
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block
+          .split("\n")
+          .filter((l) => l.startsWith("data:"))
+          .map((l) => l.slice(5).trim())
+          .join("");
+        if (block.includes("event: complete")) return performance.now();
+        if (!data) continue;
+        const result = JSON.parse(data) as { data?: Record<string, number>; errors?: Stream["errors"] };
+        if (result.errors) errors.push(...result.errors);
+        const value = result.data && Object.values(result.data)[0];
+        if (typeof value === "number") {
+          values.push(value);
+          const current = waiters;
+          waiters = [];
+          for (const w of current) w(value);
+        }
+      }
+    }
+  })();
+  return { values, errors, ended, next: () => new Promise((resolve) => waiters.push(resolve)), cancel: () => controller.abort() };
+}
+
+async function firstValue(stream: Stream): Promise<void> {
+  const pending = stream.next();
+  let n = 0;
+  const timer = setInterval(() => live.tick(++n), 5);
+  try {
+    await pending;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+describe.each(["graphql-ws", "sse"] as const)("an @auth subscription over %s", (transport) => {
+  it("ends with sessionCode UNAUTHORISED within 100 ms of a revocation on another instance (p50/p95/max printed)", async () => {
+    const samples: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const jar = new CookieJar();
+      const { handle } = await signIn(jar);
+      const client = transport === "graphql-ws" ? wsClient(jar) : undefined;
+      const stream = client ? subscribeWs(client, "subscription { ticks }") : subscribeSse(jar, "subscription { ticks }");
+      await firstValue(stream);
+      const bystanderJar = new CookieJar();
+      await signIn(bystanderJar);
+      const bystanderClient = transport === "graphql-ws" ? wsClient(bystanderJar) : undefined;
+      const bystander = bystanderClient
+        ? subscribeWs(bystanderClient, "subscription { ticks }")
+        : subscribeSse(bystanderJar, "subscription { ticks }");
+      await firstValue(bystander);
+
+      expect(await other.sessions.revokeSession(handle)).toBe(true);
+      const returned = performance.now();
+      const endedAt = await stream.ended;
+      samples.push(Math.max(0, endedAt - returned));
+      expect(stream.errors.at(-1)?.extensions).toMatchObject({ code: "UNAUTHENTICATED", sessionCode: "UNAUTHORISED" });
+
+      const pending = bystander.next();
+      live.tick(1000 + i);
+      expect(await pending).toBe(1000 + i);
+      await client?.dispose();
+      await bystanderClient?.dispose();
+      if ("cancel" in bystander) (bystander as { cancel(): void }).cancel();
+    }
+    console.log(`[live] GraphQL ${transport}: revocation on another instance -> stream ended, ms`, summary(samples));
+    for (const sample of samples) expect(sample).toBeLessThan(1000);
+  });
+
+  it("a public subscription of a signed-in user keeps running after revocation (only @auth ends)", async () => {
+    const jar = new CookieJar();
+    const { handle } = await signIn(jar);
+    const client = transport === "graphql-ws" ? wsClient(jar) : undefined;
+    const stream = client ? subscribeWs(client, "subscription { publicTicks }") : subscribeSse(jar, "subscription { publicTicks }");
+    await firstValue(stream);
+    await other.sessions.revokeSession(handle);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const pending = stream.next();
+    live.tick(7);
+    expect(await pending).toBe(7);
+    await client?.dispose();
+    if ("cancel" in stream) (stream as { cancel(): void }).cancel();
+  });
+});
+
+describe("one graphql-ws socket carrying many operations", () => {
+  it("re-checks the session per operation from memory (0 queries with notify) and drops it once revoked", async () => {
+    const jar = new CookieJar();
+    const { userId, handle } = await signIn(jar);
+    const client = wsClient(jar);
+    const query = (q: string) => client.iterate({ query: q }).next();
+    expect((await query("{ me }")).value?.data).toEqual({ me: userId });
+    server.queries.reset();
+    for (let i = 0; i < 30; i++) expect((await query("{ me }")).value?.data).toEqual({ me: userId });
+    expect(server.queries.count).toBe(0);
+    await other.sessions.revokeSession(handle);
+    const start = performance.now();
+    for (;;) {
+      const result = (await query("{ me }")).value;
+      if (result?.errors) {
+        expect(result.errors[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", sessionCode: "UNAUTHORISED" });
+        break;
+      }
+      if (performance.now() - start > 2000) throw new Error("the revoked session kept working over the socket");
+    }
+    expect((await query("{ whoami }")).value?.data).toEqual({ whoami: null });
+    expect((await query("mutation { touch }")).value?.data).toEqual({ touch: null });
+    await client.dispose();
+  });
+
+  it("refuses a forged token and no token at the start of an @auth subscription", async () => {
+    const forged = new CookieJar();
+    forged.store(new Headers({ "set-cookie": "sAccessToken=eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.; Path=/" }));
+    for (const [jar, code] of [
+      [forged, "TRY_REFRESH_TOKEN"],
+      [new CookieJar(), "UNAUTHORISED"],
+    ] as const) {
+      const client = wsClient(jar);
+      const stream = subscribeWs(client, "subscription { ticks }");
+      await stream.ended;
+      expect(stream.values).toEqual([]);
+      expect(stream.errors[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", sessionCode: code });
+      await client.dispose();
+    }
+  });
+
+  it("serves header mode (connectionParams.accessToken) and refuses hostile connectionParams cleanly", async () => {
+    const jar = new CookieJar();
+    const { userId } = await signIn(jar);
+    const accessToken = jar.get("sAccessToken") as string;
+    const headerClient = wsClient(undefined, {}, () => ({ accessToken }));
+    expect((await headerClient.iterate({ query: "{ me }" }).next()).value?.data).toEqual({ me: userId });
+    await headerClient.dispose();
+    const hostile: Record<string, unknown>[] = [
+      { accessToken: "x".repeat(10 * 1024) },
+      { accessToken: 42 },
+      { accessToken: { nested: [1, 2] } },
+      { antiCsrf: ["a"] },
+      { accessToken: null },
+    ];
+    for (const params of hostile) {
+      const client = wsClient(jar, { origin: "https://evil.example" }, () => params);
+      const result = (await client.iterate({ query: "{ me whoami }" }).next()).value;
+      expect(result?.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+      expect(result?.data ?? null).toBeNull();
+      await client.dispose();
+    }
+  });
+});
+
+describe("finding 19.2 over graphql-ws: a page on another origin", () => {
+  it("with the victim's cookie reads nothing, and its mutations get no session", async () => {
+    const jar = new CookieJar();
+    const { userId } = await signIn(jar);
+    const page = wsClient(jar, { origin: "https://evil.example" });
+    const me = (await page.iterate({ query: "{ me }" }).next()).value;
+    expect(me?.errors?.[0]?.extensions).toMatchObject({ sessionCode: "TRY_REFRESH_TOKEN" });
+    expect((await page.iterate({ query: "{ whoami }" }).next()).value?.data).toEqual({ whoami: null });
+    expect((await page.iterate({ query: "mutation { touch }" }).next()).value?.data).toEqual({ touch: null });
+    const stream = subscribeWs(page, "subscription { ticks }");
+    await stream.ended;
+    expect(stream.values).toEqual([]);
+    expect(JSON.stringify([me, stream.errors])).not.toContain(userId);
+    await page.dispose();
+
+    const own = wsClient(jar, { origin: live.origin });
+    expect((await own.iterate({ query: "{ me }" }).next()).value?.data).toEqual({ me: userId });
+    await own.dispose();
+  });
+});

@@ -3,6 +3,7 @@
 // revocation log, and whenever it drops, every verification asks the store instead.
 
 import type { ResolvedOptions } from "./options.js";
+import { OutageLog } from "./outage-log.js";
 import type { RevocationGuard } from "./revocation.js";
 import type { ListenHandlers } from "./store.js";
 
@@ -30,6 +31,7 @@ export function notifyGuard(
   let stop: (() => Promise<void>) | undefined;
   const closing = new AbortController();
   const timers = new Set<ReturnType<typeof setTimeout>>();
+  const outage = new OutageLog(options.onWarning, options.now);
 
   const remember = (handle: string, atMs: number) => {
     if (!revoked.has(handle)) onRevoked([handle]);
@@ -59,10 +61,13 @@ export function notifyGuard(
     try {
       const entries = await run(() => store.revocationsSince(0, new Date(options.now() - windowMs)));
       for (const entry of entries) remember(entry.handle, entry.revokedAt.getTime());
-      if (mine === epoch && listening && !closed) live = true;
+      if (mine === epoch && listening && !closed) {
+        live = true;
+        outage.recovered();
+      }
     } catch (error) {
       if (closed) return;
-      options.onWarning("sessionkit: could not read the revocation log; checking the store on every request until it can", error);
+      outage.dropped("could not read the revocation log", error);
       retry(() => {
         if (mine === epoch && listening) void catchUp();
       });
@@ -82,7 +87,7 @@ export function notifyGuard(
       listening = false;
       live = false;
       epoch++;
-      options.onWarning("sessionkit: the revocation listener dropped; checking the store on every request until it is back", error);
+      outage.dropped("the revocation listener dropped", error);
     },
   };
 
@@ -93,7 +98,7 @@ export function notifyGuard(
       else stop = stopListening;
     } catch (error) {
       if (closed) return;
-      options.onWarning("sessionkit: could not LISTEN for revocations; retrying", error);
+      outage.dropped("could not LISTEN for revocations", error);
       retry(() => {
         starting = start();
       });

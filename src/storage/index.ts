@@ -3,5 +3,5 @@
 export { drizzleStore } from "./drizzle-store.js";
 export type { DrizzleStoreOptions } from "./drizzle-store.js";
 export { migrate } from "./migrate.js";
-export type { AnyPgDatabase } from "./migrate.js";
+export type { AnyPgDatabase, MigrateOptions } from "./migrate.js";
 export { sessionkitKeys, sessionkitRevocations, sessionkitSchema, sessionkitSessions } from "./schema.js";

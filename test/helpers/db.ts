@@ -106,7 +106,7 @@ export async function createTestDb(kind: DbKind = mainKind): Promise<TestDb> {
       kind === "postgres"
         ? (({ sql, db }) => ({ db, end: () => sql.end({ timeout: 1 }) }))(postgresClient(DATABASE_URL, schema, queries))
         : (({ pool, db }) => ({ db, end: () => pool.end() }))(nodePgPool(DATABASE_URL, schema, queries));
-    await migrate(db);
+    await migrate(db, { log: false });
     queries.reset();
     return {
       kind,
@@ -136,7 +136,7 @@ export async function createTestDb(kind: DbKind = mainKind): Promise<TestDb> {
     return (execRaw as (...a: unknown[]) => unknown)(text, ...rest);
   }) as typeof pg.exec;
   const db = drizzlePglite(pg) as unknown as AnyPgDatabase;
-  await migrate(db);
+  await migrate(db, { log: false });
   queries.reset();
   return {
     kind,

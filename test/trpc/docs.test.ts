@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppRouter, createTrpcServer } from "../../examples/trpc/minimal.js";
+import { nodeClient } from "../../examples/trpc/node-client.js";
 import { sessionRefreshLink } from "../../src/adapters/trpc/client.js";
 import { createSessions } from "../../src/index.js";
 import { drizzleStore } from "../../src/storage/index.js";
@@ -30,7 +31,7 @@ function fileBlocks(markdown: string): Map<string, string> {
 describe("docs/trpc.md", () => {
   it("shows the files it names exactly as they are", () => {
     const blocks = fileBlocks(readFileSync(new URL("../../docs/trpc.md", import.meta.url), "utf8"));
-    expect([...blocks.keys()]).toEqual(["examples/trpc/minimal.ts"]);
+    expect([...blocks.keys()]).toEqual(["examples/trpc/minimal.ts", "examples/trpc/node-client.ts"]);
     for (const [path, shown] of blocks) {
       let source = readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
       for (const [from, to] of IMPORTS) source = source.replaceAll(from, to);
@@ -80,6 +81,18 @@ describe("examples/trpc/minimal.ts", () => {
     const [hello, me] = await Promise.all([trpc.hello.query(), trpc.me.query()]);
     expect(hello).toBe("Hello, stranger!"); // public: ran with the expired token
     expect(me.payload).toEqual({ name: "Ada Lovelace" });
+    expect(log.count("/auth/session/refresh")).toBe(1);
+    await trpc.signOut.mutate();
+    await expect(trpc.me.query()).rejects.toMatchObject({ data: { httpStatus: 401, sessionCode: "UNAUTHORISED" } });
+  });
+
+  it("the Node client of docs/trpc.md (examples/trpc/node-client.ts) does the same with its own cookie jar", async () => {
+    const trpc = nodeClient(url);
+    expect(await trpc.signIn.mutate({ name: "ada", password: "correct horse battery" })).toEqual({ userId: "user-ada" });
+    expect(await trpc.me.query()).toEqual({ userId: "user-ada", payload: { name: "ada" } });
+    now += 61_000;
+    log.reset();
+    expect((await trpc.me.query()).userId).toBe("user-ada");
     expect(log.count("/auth/session/refresh")).toBe(1);
     await trpc.signOut.mutate();
     await expect(trpc.me.query()).rejects.toMatchObject({ data: { httpStatus: 401, sessionCode: "UNAUTHORISED" } });

@@ -3,6 +3,7 @@
 
 import { exportJWK, generateKeyPair, importJWK } from "jose";
 import { base64url, fromBase64url, importHmacKey, sha256, utf8 } from "./encoding.js";
+import { KeyProtection, isDevelopment } from "./key-protection.js";
 import type { ResolvedOptions } from "./options.js";
 import type { KeyRecord } from "./store.js";
 
@@ -29,12 +30,43 @@ export class KeyRing {
   #nextLoad: Promise<void> | undefined;
   #refreshRecord: KeyRecord | undefined;
   #refreshKey: Promise<CryptoKey> | undefined;
+  readonly #protection: KeyProtection;
+  /** Rows already sealed in place by this process (or being sealed). */
+  #sealing = new Set<string>();
 
   constructor(
     private readonly options: ResolvedOptions,
     /** Runs a store call with timeout and error mapping. */
     private readonly run: <T>(operation: () => Promise<T>) => Promise<T>,
-  ) {}
+  ) {
+    this.#protection = new KeyProtection(options);
+    if (!this.#protection.enabled && !isDevelopment()) {
+      options.onWarning(
+        "sessionkit: WARNING: neither secret nor keyEncryptionKey is set, so the private signing keys and the refresh key " +
+          "are stored in plaintext in the sessionkit_keys table: anyone who can read that table (a SQL injection, a backup) " +
+          "can forge sessions for any user. Set secret or keyEncryptionKey (at least 32 characters) outside development.",
+      );
+    }
+  }
+
+  /**
+   * A row's private JWK in the clear. A 0.1 row still in plaintext keeps working and, with a
+   * key-encryption key configured, is sealed in place (one conditional UPDATE per row, once).
+   */
+  private async privateJwkOf(record: KeyRecord): Promise<JsonWebKey> {
+    const { jwk, plain } = await this.#protection.open(record.privateJwk, record.kid);
+    if (plain && this.#protection.enabled && !this.#sealing.has(record.kid)) {
+      this.#sealing.add(record.kid);
+      try {
+        const sealed = await this.#protection.seal(jwk, record.kid);
+        await this.run(() => this.options.store.replacePrivateKey(record.kid, sealed, record.privateJwk));
+      } catch (error) {
+        this.#sealing.delete(record.kid);
+        this.options.onWarning(`sessionkit: could not encrypt key ${record.kid} in place; it keeps working in plaintext`, error);
+      }
+    }
+    return jwk;
+  }
 
   private slotOf(nowMs: number): number {
     return Math.floor(nowMs / 1000 / this.options.keyRotationInterval);
@@ -95,7 +127,11 @@ export class KeyRing {
       }
       key = await creating;
     }
-    key.privateKey ??= importJWK(key.record.privateJwk, key.record.algorithm) as Promise<CryptoKey>;
+    const record = key.record;
+    key.privateKey ??= this.privateJwkOf(record).then((jwk) => importJWK(jwk, record.algorithm) as Promise<CryptoKey>);
+    key.privateKey.catch(() => {
+      key.privateKey = undefined;
+    });
     return { kid: key.record.kid, algorithm: key.record.algorithm, privateKey: await key.privateKey };
   }
 
@@ -118,7 +154,7 @@ export class KeyRing {
         algorithm,
         slot,
         publicJwk: await exportJWK(pair.publicKey),
-        privateJwk: await exportJWK(pair.privateKey),
+        privateJwk: await this.#protection.seal(await exportJWK(pair.privateKey), kid),
         createdAt: new Date(this.options.now()),
         // Tokens signed until the slot ends stay verifiable for one more access-token lifetime.
         expiresAt: new Date(slotEndMs + (accessTokenTtl + 60) * 1000),
@@ -182,14 +218,16 @@ export class KeyRing {
     if (this.options.secret !== undefined) return importHmacKey(await sha256(utf8(`sessionkit:${this.options.secret}`)));
     await this.ensureLoaded();
     if (!this.#refreshRecord) {
+      const kid = `refresh-${base64url(this.options.randomBytes(8))}`;
+      const privateJwk = await this.#protection.seal({ kty: "oct", k: base64url(this.options.randomBytes(32)) }, kid);
       await this.run(() =>
         this.options.store.insertKey({
-          kid: `refresh-${base64url(this.options.randomBytes(8))}`,
+          kid,
           purpose: "refresh",
           algorithm: "HS256",
           slot: 0,
           publicJwk: null,
-          privateJwk: { kty: "oct", k: base64url(this.options.randomBytes(32)) },
+          privateJwk,
           createdAt: new Date(this.options.now()),
           expiresAt: FAR_FUTURE,
         }),
@@ -198,7 +236,8 @@ export class KeyRing {
       await this.reloadFresh();
     }
     const record = this.#refreshRecord as KeyRecord | undefined;
-    const raw = record?.privateJwk.k ? fromBase64url(record.privateJwk.k) : undefined;
+    const jwk = record ? await this.privateJwkOf(record) : undefined;
+    const raw = jwk?.k ? fromBase64url(jwk.k) : undefined;
     if (!raw || raw.length < 32) throw new Error("sessionkit: the store holds no usable refresh key");
     return importHmacKey(raw);
   }

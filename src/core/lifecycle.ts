@@ -4,7 +4,7 @@ import { refuseDuplicateCookies } from "./duplicate-cookies.js";
 import { base64url, fromBase64url, timingSafeEqual } from "./encoding.js";
 import type { Engine, NewSessionInput } from "./engine.js";
 import { ResponseWriter, type SessionRequest, type SessionResponse, readHeader } from "./http.js";
-import { mintRefreshToken, nextSecret, openRefreshToken } from "./refresh-token.js";
+import { legacyNextSecret, mintRefreshToken, nextSecret, openRefreshToken } from "./refresh-token.js";
 import { Session, assertJson } from "./session.js";
 import { type TransferMethod, carriesToken, refreshTokenOf, transferForNewSession } from "./header-transport.js";
 import { clientOf } from "./events.js";
@@ -112,7 +112,7 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
   const next = await mintRefreshToken(key, {
     handle: parts.handle,
     generation: parts.generation + 1,
-    secret: await nextSecret(parts.secret, nonce),
+    secret: await nextSecret(key, parts.secret, nonce),
   });
   const presentedHash = parts.stored;
   const nextHash = next.stored;
@@ -147,14 +147,16 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
   ) {
     // A concurrent refresh rotated this token a moment ago: hand out the token it created.
     const storedNonce = fromBase64url(row.refreshNonce);
-    const current = storedNonce
-      ? await mintRefreshToken(key, {
-          handle: parts.handle,
-          generation: row.refreshGeneration,
-          secret: await nextSecret(parts.secret, storedNonce),
-        })
-      : undefined;
-    if (current && timingSafeEqual(current.stored, row.refreshHash)) refreshToken = current.token;
+    // A rotation made by 0.1 just before an upgrade used the unkeyed derivation: try it second.
+    for (const derive of storedNonce
+      ? [() => nextSecret(key, parts.secret, storedNonce), () => legacyNextSecret(parts.secret, storedNonce)]
+      : []) {
+      const current = await mintRefreshToken(key, { handle: parts.handle, generation: row.refreshGeneration, secret: await derive() });
+      if (timingSafeEqual(current.stored, row.refreshHash)) {
+        refreshToken = current.token;
+        break;
+      }
+    }
   }
   if (refreshToken === undefined) {
     await engine.revoke({ handle: parts.handle }, "theft");

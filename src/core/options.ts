@@ -57,6 +57,12 @@ export interface CreateSessionsOptions {
    * derives anti-CSRF tokens. Without it a random key is created once and kept in the keys table.
    */
   secret?: string;
+  /**
+   * Key (at least 32 characters) that encrypts the private signing keys and the refresh key in
+   * the keys table (AES-256-GCM, derived with HKDF). Default: derived from `secret`. Without
+   * either, keys are stored in plaintext and `createSessions` warns outside development.
+   */
+  keyEncryptionKey?: string;
   /** How many verified access tokens to remember (default 10,000; 0 turns the cache off). */
   tokenCacheSize?: number;
   /** A store call slower than this (ms) fails with GENERAL_ERROR (default 10,000). */
@@ -115,6 +121,7 @@ export interface ResolvedOptions {
   algorithm: SigningAlgorithm;
   keyRotationInterval: number;
   secret: string | undefined;
+  keyEncryptionKey: string | undefined;
   tokenCacheSize: number;
   storeTimeoutMs: number;
   notifyChannel: string;
@@ -148,6 +155,7 @@ const OPTION_NAMES = [
   "algorithm",
   "keyRotationInterval",
   "secret",
+  "keyEncryptionKey",
   "tokenCacheSize",
   "storeTimeoutMs",
   "notifyChannel",
@@ -237,6 +245,9 @@ export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions 
   if (options.secret !== undefined && (typeof options.secret !== "string" || options.secret.length < 32)) {
     throw new TypeError("sessionkit: secret must be a string of at least 32 characters");
   }
+  if (options.keyEncryptionKey !== undefined && (typeof options.keyEncryptionKey !== "string" || options.keyEncryptionKey.length < 32)) {
+    throw new TypeError("sessionkit: keyEncryptionKey must be a string of at least 32 characters");
+  }
   const notifyChannel = options.notifyChannel ?? "sessionkit_revocations";
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(notifyChannel)) {
     throw new TypeError("sessionkit: notifyChannel must be a lower-case SQL identifier");
@@ -265,6 +276,7 @@ export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions 
     algorithm: oneOf("algorithm", options.algorithm, ["RS256", "ES256", "EdDSA"], "RS256"),
     keyRotationInterval: positive("keyRotationInterval", options.keyRotationInterval, 7 * 24 * 3600, 60),
     secret: options.secret,
+    keyEncryptionKey: options.keyEncryptionKey,
     tokenCacheSize: positive("tokenCacheSize", options.tokenCacheSize, 10_000, 0),
     storeTimeoutMs: positive("storeTimeoutMs", options.storeTimeoutMs, 10_000),
     notifyChannel,

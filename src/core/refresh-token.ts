@@ -2,8 +2,9 @@
 // proves we minted it, so garbage is refused without a store call and only genuine old tokens
 // can count as theft. The store keeps only the tag: a keyed hash of the token, which cannot be
 // turned back into the secret, so a copy of the table replays nothing. Each new secret is
-// derived from the previous one and a stored random nonce, so a request racing a rotation can
-// be given the current token again (the grace window) without the store holding a usable token.
+// derived from the previous one, a stored random nonce and the refresh key, so a request racing a
+// rotation can be given the current token again (the grace window) without the store holding a
+// usable token, and a copy of the table plus an old token cannot rebuild the current one.
 
 import { base64url, fromBase64url, hmac, hmacVerify, sha256 } from "./encoding.js";
 
@@ -50,10 +51,26 @@ export async function openRefreshToken(key: CryptoKey, token: string): Promise<(
   return { handle, generation: Number(generation), secret, stored: tagText };
 }
 
-/** The secret of the next generation: SHA-256(previous secret ‖ nonce); both halves are 256-bit random. */
-export async function nextSecret(secret: Uint8Array<ArrayBuffer>, nonce: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+function concat(secret: Uint8Array<ArrayBuffer>, nonce: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   const input = new Uint8Array(secret.length + nonce.length);
   input.set(secret);
   input.set(nonce, secret.length);
-  return sha256(input);
+  return input;
+}
+
+/**
+ * The secret of the next generation: HMAC(refresh key, previous secret ‖ nonce). Keyed, so a copy
+ * of the table (which holds the nonce and the current tag) plus an old token rebuilds nothing.
+ */
+export async function nextSecret(
+  key: CryptoKey,
+  secret: Uint8Array<ArrayBuffer>,
+  nonce: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return hmac(key, concat(secret, nonce));
+}
+
+/** 0.1's unkeyed derivation, SHA-256(previous secret ‖ nonce): only to hand out a rotation 0.1 made within the grace window. */
+export async function legacyNextSecret(secret: Uint8Array<ArrayBuffer>, nonce: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  return sha256(concat(secret, nonce));
 }

@@ -119,6 +119,11 @@ export interface SessionStore {
   loadKeys(now: Date): Promise<KeyRecord[]>;
   /** Inserts a key unless one for the same purpose, algorithm and slot exists. */
   insertKey(key: KeyRecord): Promise<void>;
+  /**
+   * Replaces a key row's private material (encrypting a 0.1 plaintext key in place) if it still
+   * holds `expected`; false when another instance changed it first or the key is gone.
+   */
+  replacePrivateKey(kid: string, privateJwk: JsonWebKey, expected: JsonWebKey): Promise<boolean>;
   /** Revocation-log entries after `afterId` and newer than `since`. */
   revocationsSince(afterId: number, since: Date): Promise<RevocationEntry[]>;
   /** Removes expired sessions, expired keys and log entries older than `revocationsBefore`. */

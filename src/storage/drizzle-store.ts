@@ -294,6 +294,15 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
       await db.insert(keys).values(key).onConflictDoNothing();
     },
 
+    async replacePrivateKey(kid, privateJwk, expected) {
+      const rows = await db
+        .update(keys)
+        .set({ privateJwk: jsonb(privateJwk) as unknown as JsonWebKey })
+        .where(and(eq(keys.kid, kid), sql`${keys.privateJwk} = ${JSON.stringify(expected)}::text::jsonb`))
+        .returning({ kid: keys.kid });
+      return rows.length > 0;
+    },
+
     async revocationsSince(afterId, since) {
       return db
         .select()

@@ -172,6 +172,27 @@ describe.each(availableKinds)("store contract on %s", (kind) => {
     expect((await store.loadKeys(at(100))).filter((k) => k.algorithm === "ES256")).toEqual([]);
   });
 
+  it("replaces a key's private material only while it still holds the expected value", async () => {
+    const plain = { kty: "oct", k: "plain-key" };
+    const sealed = { enc: "test", iv: "x", ct: "y" } as unknown as JsonWebKey;
+    const record = {
+      kid: "k-swap",
+      purpose: "refresh" as const,
+      algorithm: "HS256",
+      slot: 42,
+      publicJwk: null,
+      createdAt: T0,
+      expiresAt: at(100),
+    };
+    await one(() => store.insertKey({ ...record, privateJwk: plain }));
+    expect(await one(() => store.replacePrivateKey("k-swap", sealed, plain))).toBe(true);
+    // A second instance that loaded the plaintext too loses the race and changes nothing.
+    expect(await one(() => store.replacePrivateKey("k-swap", { kty: "oct", k: "other" }, plain))).toBe(false);
+    expect(await one(() => store.replacePrivateKey("missing", sealed, plain))).toBe(false);
+    const row = (await store.loadKeys(at(1))).find((k) => k.kid === "k-swap");
+    expect(row?.privateJwk).toEqual(sealed);
+  });
+
   it("cleans up expired sessions, keys and old revocations in one statement", async () => {
     await create("eve", 10);
     const alive = await create("eve", 100_000);

@@ -29,6 +29,13 @@ export interface SessionRefreshLinkOptions {
   tokenStorage?: AntiCsrfTokenStorage;
   /** Called once per failed refresh: the session is gone and the user has to sign in again. */
   onSessionExpired?: () => void;
+  /**
+   * Called after every successful refresh, before the failed calls and subscriptions are sent
+   * again. A WebSocket is authenticated once, at its upgrade, so with `wsLink` reopen it here to
+   * send the new cookies (`reconnect: () => wsClient.close()`: the next call opens a new socket);
+   * HTTP links and `httpSubscriptionLink` open a new request per call and need nothing.
+   */
+  reconnect?: () => void | Promise<void>;
 }
 
 /** The link, plus the fetch and headers the HTTP link needs for anti-CSRF. */
@@ -130,14 +137,23 @@ export function sessionRefreshLink<TRouter extends AnyRouter = AnyRouter>(
   }
 
   let inflight: Promise<boolean> | undefined;
+  /** While `reconnect` runs: a subscription its socket completes is sent again on the new one. */
+  let reconnecting: Promise<void> | undefined;
   /** Bumped by every successful refresh: a call sent before it just retries. */
   let generation = 0;
   function refresh(): Promise<boolean> {
     inflight ??= (async () => {
       try {
         const ok = await (options.refresh ?? builtInRefresh)();
-        if (ok) generation++;
-        else options.onSessionExpired?.();
+        if (ok) {
+          reconnecting = Promise.resolve(options.reconnect?.())
+            .catch(() => {}) // a retry over the socket reports the connection's own error
+            .finally(() => {
+              reconnecting = undefined;
+            });
+          await reconnecting;
+          generation++;
+        } else options.onSessionExpired?.();
         return ok;
       } catch {
         return false; // network failure: the call fails with its own error
@@ -152,14 +168,32 @@ export function sessionRefreshLink<TRouter extends AnyRouter = AnyRouter>(
     () =>
     ({ op, next }) =>
       observable((observer) => {
-        if (op.type === "subscription") return next(op).subscribe(observer);
+        // A failed call with TRY_REFRESH_TOKEN is refreshed and sent again once. A subscription is
+        // sent again from its last tracked event id (`tracked()`), so the server replays what was
+        // published meanwhile: no gap beyond the refresh; it may do so at every expiry, as long as
+        // an event arrived in between.
         let current: { unsubscribe(): void } | undefined;
         let stopped = false;
+        let lastEventId: string | undefined;
         const attempt = (retried: boolean) => {
           const sentAt = generation;
-          current = next(op).subscribe({
-            next: (value) => observer.next(value),
-            complete: () => observer.complete(),
+          const input = lastEventId === undefined ? op.input : withLastEventId(op.input, lastEventId);
+          current = next(input === op.input ? op : { ...op, input }).subscribe({
+            next: (value) => {
+              const id = op.type === "subscription" ? (value.result as { id?: unknown }).id : undefined;
+              if (typeof id === "string" || typeof id === "number") {
+                lastEventId = String(id);
+                retried = false;
+              }
+              observer.next(value);
+            },
+            complete: () => {
+              const wait = reconnecting;
+              if (op.type !== "subscription" || !wait) return observer.complete();
+              void wait.then(() => {
+                if (!stopped) attempt(retried);
+              });
+            },
             error: (error) => {
               if (retried || stopped || !needsRefresh(error)) return observer.error(error);
               // A refresh finished after this call left: the retry already carries fresh cookies.
@@ -180,4 +214,10 @@ export function sessionRefreshLink<TRouter extends AnyRouter = AnyRouter>(
       });
 
   return Object.assign(link, { fetch: sessionFetch, headers, refresh });
+}
+
+/** The input with `lastEventId`, as tRPC's own links resend a tracked subscription. */
+function withLastEventId(input: unknown, lastEventId: string): unknown {
+  if (input !== undefined && input !== null && typeof input !== "object") return input;
+  return { ...(input as object | undefined), lastEventId };
 }

@@ -25,8 +25,35 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   "authTime",
 ]);
 
-/** Longest access token we try to verify. */
-const MAX_TOKEN_LENGTH = 16 * 1024;
+/**
+ * Longest access token we try to verify: a browser keeps no cookie over 4096 bytes, and the
+ * largest realistic token (RS256, a 1 KB custom payload, claims) is about 2.1 KB
+ * (test/security/token-cache.test.ts measures it).
+ */
+export const MAX_TOKEN_LENGTH = 4096;
+
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** Canonical unpadded base64url: no impossible length, no stray bits in the last character. */
+function canonicalSegment(segment: string): boolean {
+  const rest = segment.length % 4;
+  if (rest === 1) return false;
+  if (rest === 0) return true;
+  const last = ALPHABET.indexOf(segment[segment.length - 1] ?? "");
+  return (last & (rest === 2 ? 0b1111 : 0b11)) === 0;
+}
+
+/**
+ * Strict JWS compact syntax, checked before any crypto: exactly three segments of canonical
+ * base64url. jose decodes leniently (whitespace, padding, spare bits), so without this one token
+ * had thousands of spellings that each verified and took a cache entry of its own.
+ */
+export function isCanonicalJws(token: string): boolean {
+  if (!JWS_COMPACT.test(token)) return false;
+  for (const segment of token.split(".")) if (!canonicalSegment(segment)) return false;
+  return true;
+}
 /** Tolerated clock difference for `iat` in the future. */
 const IAT_SKEW_SECONDS = 60;
 
@@ -65,6 +92,16 @@ export class AccessTokens {
     private readonly options: { accessTokenTtl: number; tokenCacheSize: number; now: () => number; issuer?: string | undefined },
   ) {
     this.#cache = new TokenCache(options.tokenCacheSize);
+  }
+
+  /** Entries in the verified-token cache (for tests and metrics). */
+  get cacheSize(): number {
+    return this.#cache.size;
+  }
+
+  /** Whether this exact token is in the verified-token cache (for tests). */
+  isCached(token: string): boolean {
+    return this.#cache.get(token, this.options.now()) !== undefined;
   }
 
   /** Signs a new access token; returns it with the full payload the front-token exposes. */
@@ -110,6 +147,7 @@ export class AccessTokens {
     const cached = this.#cache.get(token, nowMs);
     if (cached) return { ok: true, claims: cached };
     if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: "invalid", detail: "access token too long" };
+    if (!isCanonicalJws(token)) return { ok: false, reason: "invalid", detail: "access token is not a canonical JWS" };
 
     let kid: unknown;
     try {

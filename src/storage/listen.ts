@@ -64,7 +64,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 // Why a probe is not heard on a connection that answers queries: the usual cause is a pooler.
 const NOT_HEARD =
-  "the listener did not hear its own notice (behind PgBouncer in transaction mode? LISTEN needs a direct connection: drizzleStore(db, { listen: directDb }))";
+  "the listener did not hear a notice it sent (behind PgBouncer in transaction mode? LISTEN needs a direct connection: drizzleStore(db, { listen: directDb }))";
 
 async function listenResilient(
   open: OpenConnection,
@@ -118,12 +118,14 @@ async function listenResilient(
   // A socket can hang without closing (a network partition, a frozen server), and a connection
   // can answer queries without receiving notices (LISTEN through PgBouncer in transaction mode
   // does not stick to it). Only a notice sent to ourselves and heard back proves the feed.
-  const probe = (connection: ListenConnection, ms: number, what: string): Promise<unknown> => {
+  // `from` sends the notice: the listener itself for heartbeats, a second short-lived connection
+  // for the first probe (see subscribe).
+  const probe = (from: ListenConnection, ms: number, what: string): Promise<unknown> => {
     const nonce = String(++beats);
     const heard = new Promise<void>((resolve) => {
       awaitingPing = { nonce, heard: resolve };
     });
-    const ping = connection.query(`SELECT pg_notify('${pingChannel}', '${nonce}')`);
+    const ping = from.query(`SELECT pg_notify('${pingChannel}', '${nonce}')`);
     let answered = false;
     ping.then(
       () => {
@@ -142,9 +144,17 @@ async function listenResilient(
     current = connection;
     try {
       await withTimeout(connection.query(`LISTEN ${quoted}; LISTEN ${pingChannel}`), timings.listenTimeoutMs, "LISTEN");
-      // Live only once the feed is proven, so a pooled connection is refused at once instead of
-      // going live and dropping at the first heartbeat.
-      await probe(connection, timings.listenTimeoutMs, "the first listener probe");
+      // Live only once a notice from another session is heard. A notice to itself proves little
+      // behind a pooler: the bouncer may run the ping on the very server connection that ran
+      // LISTEN, which then hears it, while other sessions' notices reach that server connection
+      // when no client is linked to it and are lost. A second connection, closed right after,
+      // tells the two apart, so a pooled LISTEN is refused at once.
+      const sender = open({ onNotify() {}, onClose() {} });
+      try {
+        await probe(sender, timings.listenTimeoutMs, "the first listener probe");
+      } finally {
+        sender.end().catch(() => {});
+      }
     } catch (error) {
       if (connection === current) {
         current = undefined;

@@ -207,7 +207,7 @@ function renderSessions(sessions: SessionList): void {
         const result = await trpc.mySessions.revoke.mutate({ handle: s.handle });
         if (result.signedOut) {
           showSignedOut();
-          showNotice("You are signed out.");
+          $("notice").hidden = true;
         } else {
           renderSessions(await trpc.mySessions.list.query());
           showNotice("That session is signed out.");
@@ -273,8 +273,9 @@ $("sessions-reload").addEventListener("click", (event) =>
 $("signout").addEventListener("click", (event) =>
   act(event.currentTarget as HTMLButtonElement, async () => {
     await trpc.signOut.mutate();
+    // The status line says "You are signed out."; a notice saying it again would be noise.
     showSignedOut();
-    showNotice("You are signed out.");
+    $("notice").hidden = true;
   }),
 );
 
@@ -282,7 +283,8 @@ $("signout-everywhere").addEventListener("click", (event) =>
   act(event.currentTarget as HTMLButtonElement, async () => {
     const { signedOut } = await trpc.signOutEverywhere.mutate();
     showSignedOut();
-    showNotice(signedOut === 1 ? "You are signed out." : `You are signed out of all ${signedOut} sessions.`);
+    if (signedOut > 1) showNotice(`Every session of yours has ended (${signedOut} sessions).`);
+    else $("notice").hidden = true;
   }),
 );
 

@@ -80,6 +80,11 @@ const HTML = /* html */ `<!doctype html>
   button:disabled { opacity: .6; cursor: wait; }
   .row { display: flex; gap: .5rem; align-items: end; }
   .row input { flex: 1; }
+  /* A button beside an input: the label's bottom margin would lift the input, and the label's
+     smaller font would make the input shorter; one margin and one height line their edges up. */
+  .row { margin: .5rem 0; }
+  .row label { margin: 0; }
+  .row input, .row button { height: 2.4rem; box-sizing: border-box; padding-top: 0; padding-bottom: 0; }
   .columns { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
   .columns form.card { margin: 0; }
   @media (max-width: 40rem) { .columns { grid-template-columns: 1fr; } }

@@ -129,6 +129,16 @@ describeInChromium("the example page in Chromium", () => {
     await ui.page.clock.fastForward((TTL + 5) * 1000);
     await ui.waitText("token-expiry", "expired: your next action refreshes it silently");
     await ui.shot("token-expired");
+    // Each button sits exactly beside its input: same top, same height (0.1 was a few px off).
+    for (const [input, button] of [
+      ["rename-input", "rename-submit"],
+      ["note-input", "note-add"],
+    ]) {
+      const a = await ui.page.locator(`#${input}`).boundingBox();
+      const b = await ui.page.locator(`#${button}`).boundingBox();
+      expect(Math.abs((a?.y ?? 0) - (b?.y ?? 99)), `${button} top`).toBeLessThan(0.5);
+      expect(Math.abs((a?.height ?? 0) - (b?.height ?? 99)), `${button} height`).toBeLessThan(0.5);
+    }
     await ui.fill({ "note-input": "call Charles" });
     await ui.click("note-add");
     await ui.waitText("notes-list", "call Charles");
@@ -141,7 +151,11 @@ describeInChromium("the example page in Chromium", () => {
     // Sign out: the signed-out view, and the session cookies are gone.
     await ui.click("signout");
     await ui.waitView("signed-out");
-    expect(await ui.text("notice")).toBe("You are signed out.");
+    // Said once: in the status line, not again in a notice (0.1 showed it twice).
+    expect(await ui.text("status")).toBe("You are signed out.");
+    expect(await ui.visible("notice")).toBe(false);
+    // biome-ignore lint/performance/useDomNodeTextContent: what a person sees (hidden elements keep old text)
+    expect((await ui.page.locator("body").innerText()).split("You are signed out.").length - 1).toBe(1);
     expect(await sessionCookies(context)).toEqual([]);
     await ui.shot("signed-out-again");
 
@@ -165,7 +179,9 @@ describeInChromium("the example page in Chromium", () => {
     // "Sign out everywhere" from the second device ends both sessions.
     await second.ui.click("signout-everywhere");
     await second.ui.waitView("signed-out");
-    expect(await second.ui.text("notice")).toBe("You are signed out of all 2 sessions.");
+    expect(await second.ui.text("notice")).toBe("Every session of yours has ended (2 sessions).");
+    // biome-ignore lint/performance/useDomNodeTextContent: what a person sees (hidden elements keep old text)
+    expect((await second.ui.page.locator("body").innerText()).split("You are signed out.").length - 1).toBe(1);
     expect(await sessionCookies(second.context)).toEqual([]);
     await second.ui.shot("signed-out-everywhere");
     expect(await app.sessions.getAllSessionHandlesForUser(userId)).toEqual([]);

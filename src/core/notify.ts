@@ -93,7 +93,7 @@ export function notifyGuard(
 
   const start = async (): Promise<void> => {
     try {
-      const stopListening = await listen(options.notifyChannel, handlers, closing.signal);
+      const stopListening = await listen(options.notifyChannel, handlers, closing.signal, { heartbeatMs: options.notifyHeartbeatMs });
       if (closed) await stopListening();
       else stop = stopListening;
     } catch (error) {

@@ -67,6 +67,12 @@ export interface CreateSessionsOptions {
   tokenCacheSize?: number;
   /** A store call slower than this (ms) fails with GENERAL_ERROR (default 10,000). */
   storeTimeoutMs?: number;
+  /**
+   * With `revocation: "notify"`: how often (ms) the listening connection probes itself, and how
+   * long a probe may take. A silent network partition of that connection is noticed within twice
+   * this (default 2000: 4 s), after which the process checks the database per request (fail closed).
+   */
+  notifyHeartbeatMs?: number;
   /** Channel for revocation notices with `revocation: "notify"` (default `"sessionkit_revocations"`). */
   notifyChannel?: string;
   /** Cross-origin settings; `sessions.cors()` can set them later. */
@@ -125,6 +131,7 @@ export interface ResolvedOptions {
   tokenCacheSize: number;
   storeTimeoutMs: number;
   notifyChannel: string;
+  notifyHeartbeatMs: number;
   cors: CorsOptions | undefined;
   tokenTransfer: TokenTransfer;
   issuer: string | undefined;
@@ -159,6 +166,7 @@ const OPTION_NAMES = [
   "tokenCacheSize",
   "storeTimeoutMs",
   "notifyChannel",
+  "notifyHeartbeatMs",
   "cors",
   "liveCheckIntervalMs",
   "tokenTransfer",
@@ -280,6 +288,7 @@ export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions 
     tokenCacheSize: positive("tokenCacheSize", options.tokenCacheSize, 10_000, 0),
     storeTimeoutMs: positive("storeTimeoutMs", options.storeTimeoutMs, 10_000),
     notifyChannel,
+    notifyHeartbeatMs: positive("notifyHeartbeatMs", options.notifyHeartbeatMs, 2000, 50),
     cors: options.cors,
     tokenTransfer: oneOf("tokenTransfer", options.tokenTransfer, ["any", "cookie", "header"], "any"),
     issuer: options.issuer,

@@ -130,7 +130,13 @@ export interface SessionStore {
   cleanup(now: Date, revocationsBefore: Date): Promise<{ sessions: number; keys: number; revocations: number }>;
   /**
    * LISTENs on a channel over a dedicated connection; resolves once listening; returns a stop
-   * function. Aborting `signal` gives up a connection attempt still in progress.
+   * function. Aborting `signal` gives up a connection attempt still in progress. `heartbeatMs`:
+   * how often the connection is probed, and how long a probe may take before it counts as dropped.
    */
-  listen?(channel: string, handlers: ListenHandlers, signal?: AbortSignal): Promise<() => Promise<void>>;
+  listen?(
+    channel: string,
+    handlers: ListenHandlers,
+    signal?: AbortSignal,
+    options?: { heartbeatMs?: number },
+  ): Promise<() => Promise<void>>;
 }

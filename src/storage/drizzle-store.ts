@@ -324,6 +324,8 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
 
     // Only where we can LISTEN, so `revocation: "notify"` on another driver fails at
     // createSessions instead of retrying forever in the background.
-    listen: canListen(client) ? (channel, handlers, signal) => listenOn(client, channel, handlers, { signal }) : undefined,
+    listen: canListen(client)
+      ? (channel, handlers, signal, options) => listenOn(client, channel, handlers, { signal, heartbeatMs: options?.heartbeatMs })
+      : undefined,
   };
 }

@@ -19,12 +19,13 @@ export interface ListenTimings {
   listenTimeoutMs: number;
 }
 
-// A silent drop is noticed within heartbeat + timeout (10 s), instead of the many minutes TCP
-// keepalive takes. Generous timeouts: a false alarm costs a reconnect and a catch-up read.
+// A silent drop is noticed within heartbeat + timeout (2 × `notifyHeartbeatMs`, 4 s by default),
+// instead of the many minutes TCP keepalive takes. A false alarm costs only a reconnect and a
+// catch-up read (the process fails closed meanwhile), so the bound can be tight.
 const DEFAULT_TIMINGS: ListenTimings = {
   backoffMs: [100, 250, 500, 1000, 2000, 5000],
-  heartbeatMs: 5000,
-  heartbeatTimeoutMs: 5000,
+  heartbeatMs: 2000,
+  heartbeatTimeoutMs: 2000,
   listenTimeoutMs: 10_000,
 };
 
@@ -41,7 +42,11 @@ export async function listenOn(
   client: unknown,
   channel: string,
   handlers: ListenHandlers,
-  { signal, timings = DEFAULT_TIMINGS }: { signal?: AbortSignal | undefined; timings?: ListenTimings } = {},
+  {
+    signal,
+    heartbeatMs,
+    timings = heartbeatMs === undefined ? DEFAULT_TIMINGS : { ...DEFAULT_TIMINGS, heartbeatMs, heartbeatTimeoutMs: heartbeatMs },
+  }: { signal?: AbortSignal | undefined; heartbeatMs?: number | undefined; timings?: ListenTimings } = {},
 ): Promise<() => Promise<void>> {
   if (isPglite(client)) {
     // In-process: the "connection" cannot drop, so there is nothing to watch.

@@ -18,6 +18,14 @@ function rootCause(error: unknown): unknown {
   return inner;
 }
 
+const CROSS_REQUEST_IO = /Cannot perform I\/O on behalf of a different request/;
+
+/** True when a store call failed because workerd refused a connection opened by another request. */
+export function isCrossRequestIo(error: unknown): boolean {
+  const cause = rootCause(error);
+  return CROSS_REQUEST_IO.test(cause instanceof Error ? cause.message : String(cause ?? ""));
+}
+
 /** What to do about the commonest causes, by Postgres SQLSTATE or Node's errno code and message. */
 function hintFor(cause: unknown): string | undefined {
   const code = String((cause as { code?: unknown } | null)?.code ?? "");
@@ -27,6 +35,9 @@ function hintFor(cause: unknown): string | undefined {
   }
   if (/^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|28P01|28000|3D000)$/.test(code) || /ECONNREFUSED|ENOTFOUND/.test(message)) {
     return "the database is not reachable with these settings: check DATABASE_URL (host, port, user, password, database)";
+  }
+  if (CROSS_REQUEST_IO.test(message)) {
+    return "a database connection opened during one request was used by another, which Cloudflare Workers forbid: create the database client and createSessions inside the fetch handler, per request (docs/runtimes.md)";
   }
   if (/did not answer within/.test(message)) {
     return "the database is slow or unreachable: check DATABASE_URL and the database's load (storeTimeoutMs sets the limit)";

@@ -2,7 +2,7 @@
 // Public objects (`createSessions`, `Session`) are thin layers over it.
 
 import { AccessTokens, type AccessClaims, assertCustomPayload } from "./access-token.js";
-import { Diagnostics } from "./diagnostics.js";
+import { Diagnostics, isCrossRequestIo } from "./diagnostics.js";
 import { type RevocationReason, SessionEvents } from "./events.js";
 import type { CorsPolicy } from "./cors.js";
 import { base64url, hmac, timingSafeEqual } from "./encoding.js";
@@ -109,7 +109,11 @@ export class Engine {
       return await withTimeout(operation(), ms, () => new Error(`session store did not answer within ${ms} ms`));
     } catch (error) {
       if (isSessionError(error)) throw error;
-      throw new SessionError("GENERAL_ERROR", "sessionkit: the session store failed", { cause: storeFailure(error) });
+      // Cloudflare Workers: say which mistake this is, not only that the store failed.
+      const message = isCrossRequestIo(error)
+        ? "sessionkit: the session store failed: its database connection was opened by another request (create it per request on Workers)"
+        : "sessionkit: the session store failed";
+      throw new SessionError("GENERAL_ERROR", message, { cause: storeFailure(error) });
     }
   };
 

@@ -1,16 +1,26 @@
 // CPU cost per call, in one process, one call at a time: what each session operation costs on
 // top of the one bare statement it replaces, and which parts (signing, hashing, query building)
 // make up the difference. Explains the HTTP figures of run.ts; not part of `npm run bench`.
-// Usage: [DATABASE_URL=…] npx tsx bench/cost.ts [--n=2000] [--algorithm=RS256]
+// Usage: [DATABASE_URL=…] npx tsx bench/cost.ts [--n=2000] [--algorithm=ES256] [--crypto=node|webcrypto]
 
 import { parseArgs } from "node:util";
+import { cryptoProvider } from "../src/core/crypto.js";
+import { hmac, sha256 } from "../src/core/encoding.js";
 import { engineOf } from "../src/core/internal.js";
 import { type SigningAlgorithm, createSessions } from "../src/index.js";
 import { drizzleStore } from "../src/storage/index.js";
 import { createBenchSchema } from "./lib/database.js";
 import { openDb } from "./servers/common.js";
 
-const { values } = parseArgs({ options: { n: { type: "string", default: "2000" }, algorithm: { type: "string", default: "RS256" } } });
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", default: "2000" },
+    algorithm: { type: "string", default: "ES256" },
+    crypto: { type: "string", default: "node" },
+  },
+});
+// --crypto=webcrypto measures the provider other runtimes use.
+cryptoProvider(values.crypto === "webcrypto" ? "webcrypto" : "node");
 const N = Number(values.n);
 const url = process.env.DATABASE_URL;
 const schema = url ? await createBenchSchema(url) : undefined;
@@ -79,9 +89,9 @@ try {
       expiresAt: new Date(Date.now() + 1e9),
     }),
   );
-  await measure("  of which: one SHA-256 (WebCrypto)", () => crypto.subtle.digest("SHA-256", new TextEncoder().encode(refresh)));
+  await measure(`  of which: one SHA-256 (${cryptoProvider()})`, () => sha256(refresh));
   const hmacKey = await engine.keys.refreshKey();
-  await measure("  of which: one HMAC (WebCrypto)", () => crypto.subtle.sign("HMAC", hmacKey, new TextEncoder().encode(refresh)));
+  await measure(`  of which: one HMAC (${cryptoProvider()})`, () => hmac(hmacKey, refresh));
   await measure("bare SELECT 1", () =>
     bench.query("SELECT 1 FROM sessionkit_sessions WHERE handle = $1 AND expires_at > $2::timestamptz LIMIT 1", [handle, now()]),
   );

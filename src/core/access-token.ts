@@ -1,7 +1,7 @@
 // Access tokens: JWTs signed with the current key from the key ring, verified with no store call.
 
-import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
-import { base64, utf8 } from "./encoding.js";
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
+import { base64, base64url, utf8 } from "./encoding.js";
 import type { KeyRing } from "./keys.js";
 import type { JsonObject } from "./store.js";
 import { TokenCache } from "./token-cache.js";
@@ -113,7 +113,7 @@ export class AccessTokens {
     /** Sign-in time, epoch ms: carried so `getAuthTime()` needs no query. */
     authTime: number;
   }): Promise<{ token: string; claims: AccessClaims; fullPayload: JsonObject }> {
-    const { kid, algorithm, privateKey } = await this.keys.signingKey();
+    const { kid, algorithm, sign } = await this.keys.signingKey();
     const iat = Math.floor(this.options.now() / 1000);
     const exp = iat + this.options.accessTokenTtl;
     const fullPayload: JsonObject = {
@@ -127,7 +127,10 @@ export class AccessTokens {
       // Services pin it (jose's jwtVerify `issuer`); supertokens-node puts its issuer in every token.
       ...(this.options.issuer === undefined ? {} : { iss: this.options.issuer }),
     };
-    const token = await new SignJWT(fullPayload).setProtectedHeader({ alg: algorithm, typ: "JWT", kid }).sign(privateKey);
+    // JWS compact serialisation (RFC 7515 §7.1), signed by the crypto provider: on Node a
+    // synchronous node:crypto signature, where jose's SignJWT would take a WebCrypto round trip.
+    const signingInput = `${base64url(utf8(JSON.stringify({ alg: algorithm, typ: "JWT", kid })))}.${base64url(utf8(JSON.stringify(fullPayload)))}`;
+    const token = `${signingInput}.${base64url(await sign(utf8(signingInput)))}`;
     const claims: AccessClaims = {
       userId: input.userId,
       handle: input.handle,

@@ -1,4 +1,7 @@
-// Byte and string helpers on WebCrypto and the web platform only, so the core runs anywhere.
+// Byte and string helpers on the web platform only, so the core runs anywhere; hashes and HMACs
+// go through the crypto provider (crypto.ts).
+
+import { type HmacKey, hmacSha256, hmacSha256Verify, importHmacKey, sha256 as sha256Bytes } from "./crypto.js";
 
 const encoder = new TextEncoder();
 
@@ -48,23 +51,19 @@ export type RandomBytes = (length: number) => Uint8Array<ArrayBuffer>;
 export const cryptoRandomBytes: RandomBytes = (length) => crypto.getRandomValues(new Uint8Array(length));
 
 export async function sha256(data: Uint8Array<ArrayBuffer> | string): Promise<Uint8Array<ArrayBuffer>> {
-  const bytes = typeof data === "string" ? utf8(data) : data;
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return sha256Bytes(typeof data === "string" ? utf8(data) : data);
 }
 
-export async function importHmacKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+export { importHmacKey };
+export type { HmacKey };
+
+export async function hmac(key: HmacKey, data: Uint8Array<ArrayBuffer> | string): Promise<Uint8Array<ArrayBuffer>> {
+  return hmacSha256(key, typeof data === "string" ? utf8(data) : data);
 }
 
-export async function hmac(key: CryptoKey, data: Uint8Array<ArrayBuffer> | string): Promise<Uint8Array<ArrayBuffer>> {
-  const bytes = typeof data === "string" ? utf8(data) : data;
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, bytes));
-}
-
-/** Checks an HMAC tag in constant time (WebCrypto's verify compares without early exit). */
-export async function hmacVerify(key: CryptoKey, tag: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer> | string): Promise<boolean> {
-  const bytes = typeof data === "string" ? utf8(data) : data;
-  return crypto.subtle.verify("HMAC", key, tag, bytes);
+/** Checks an HMAC tag in constant time. */
+export async function hmacVerify(key: HmacKey, tag: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer> | string): Promise<boolean> {
+  return hmacSha256Verify(key, tag, typeof data === "string" ? utf8(data) : data);
 }
 
 /** Compares two strings in time that depends only on their lengths. */

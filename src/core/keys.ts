@@ -2,7 +2,8 @@
 // needs one (a unique slot makes concurrent creators agree), rotated per time slot, cached here.
 
 import { exportJWK, generateKeyPair, importJWK } from "jose";
-import { base64url, fromBase64url, importHmacKey, sha256, utf8 } from "./encoding.js";
+import { type Signer, signerFor } from "./crypto.js";
+import { type HmacKey, base64url, fromBase64url, importHmacKey, sha256, utf8 } from "./encoding.js";
 import { KeyProtection, isDevelopment } from "./key-protection.js";
 import type { ResolvedOptions } from "./options.js";
 import type { KeyRecord } from "./store.js";
@@ -10,7 +11,7 @@ import type { KeyRecord } from "./store.js";
 interface LoadedKey {
   record: KeyRecord;
   publicKey: CryptoKey;
-  privateKey?: Promise<CryptoKey>;
+  signer?: Promise<Signer>;
 }
 
 /** A public key as published in the JWKS document. */
@@ -29,7 +30,7 @@ export class KeyRing {
   #kidLookups = new Map<string, Promise<void>>();
   #nextLoad: Promise<void> | undefined;
   #refreshRecord: KeyRecord | undefined;
-  #refreshKey: Promise<CryptoKey> | undefined;
+  #refreshKey: Promise<HmacKey> | undefined;
   readonly #protection: KeyProtection;
   /** Rows already sealed in place by this process (or being sealed). */
   #sealing = new Set<string>();
@@ -115,7 +116,7 @@ export class KeyRing {
   }
 
   /** The key to sign new access tokens with, creating this slot's key when none exists. */
-  async signingKey(): Promise<{ kid: string; algorithm: string; privateKey: CryptoKey }> {
+  async signingKey(): Promise<{ kid: string; algorithm: string; sign: Signer }> {
     await this.ensureLoaded();
     const slot = this.slotOf(this.options.now());
     let key = this.findSigning(slot);
@@ -128,11 +129,11 @@ export class KeyRing {
       key = await creating;
     }
     const record = key.record;
-    key.privateKey ??= this.privateJwkOf(record).then((jwk) => importJWK(jwk, record.algorithm) as Promise<CryptoKey>);
-    key.privateKey.catch(() => {
-      key.privateKey = undefined;
+    key.signer ??= this.privateJwkOf(record).then((jwk) => signerFor(jwk, record.algorithm));
+    key.signer.catch(() => {
+      key.signer = undefined;
     });
-    return { kid: key.record.kid, algorithm: key.record.algorithm, privateKey: await key.privateKey };
+    return { kid: key.record.kid, algorithm: key.record.algorithm, sign: await key.signer };
   }
 
   private findSigning(slot: number): LoadedKey | undefined {
@@ -206,7 +207,7 @@ export class KeyRing {
   }
 
   /** The HMAC key that authenticates refresh tokens and derives anti-CSRF tokens. */
-  refreshKey(): Promise<CryptoKey> {
+  refreshKey(): Promise<HmacKey> {
     this.#refreshKey ??= this.loadRefreshKey().catch((error: unknown) => {
       this.#refreshKey = undefined;
       throw error;
@@ -214,7 +215,7 @@ export class KeyRing {
     return this.#refreshKey;
   }
 
-  private async loadRefreshKey(): Promise<CryptoKey> {
+  private async loadRefreshKey(): Promise<HmacKey> {
     if (this.options.secret !== undefined) return importHmacKey(await sha256(utf8(`sessionkit:${this.options.secret}`)));
     await this.ensureLoaded();
     if (!this.#refreshRecord) {

@@ -6,7 +6,7 @@
 // rotation can be given the current token again (the grace window) without the store holding a
 // usable token, and a copy of the table plus an old token cannot rebuild the current one.
 
-import { base64url, fromBase64url, hmac, hmacVerify, sha256 } from "./encoding.js";
+import { type HmacKey, base64url, fromBase64url, hmac, hmacVerify, sha256 } from "./encoding.js";
 
 export interface RefreshTokenParts {
   handle: string;
@@ -30,14 +30,14 @@ function body(parts: RefreshTokenParts): string {
 }
 
 /** Serialises and tags a refresh token. */
-export async function mintRefreshToken(key: CryptoKey, parts: RefreshTokenParts): Promise<MintedRefreshToken> {
+export async function mintRefreshToken(key: HmacKey, parts: RefreshTokenParts): Promise<MintedRefreshToken> {
   const text = body(parts);
   const tag = base64url(await hmac(key, text));
   return { token: `${text}.${tag}`, stored: tag };
 }
 
 /** Parses and authenticates a refresh token; undefined for anything we did not mint. */
-export async function openRefreshToken(key: CryptoKey, token: string): Promise<(RefreshTokenParts & { stored: string }) | undefined> {
+export async function openRefreshToken(key: HmacKey, token: string): Promise<(RefreshTokenParts & { stored: string }) | undefined> {
   if (token.length > MAX_LENGTH) return undefined;
   const fields = token.split(".");
   if (fields.length !== 4) return undefined;
@@ -63,7 +63,7 @@ function concat(secret: Uint8Array<ArrayBuffer>, nonce: Uint8Array<ArrayBuffer>)
  * of the table (which holds the nonce and the current tag) plus an old token rebuilds nothing.
  */
 export async function nextSecret(
-  key: CryptoKey,
+  key: HmacKey,
   secret: Uint8Array<ArrayBuffer>,
   nonce: Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array<ArrayBuffer>> {

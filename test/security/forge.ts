@@ -65,13 +65,22 @@ export function signHs256(header: Record<string, unknown>, payload: unknown, sec
 /** Every byte form of a public key an HS256 confusion attack might try as the secret. */
 export function publicKeyForms(jwk: JWK): Array<[string, Buffer | string]> {
   const key = createPublicKey({ key: jwk as import("node:crypto").JsonWebKey, format: "jwk" });
-  return [
+  const common: Array<[string, Buffer | string]> = [
     ["JWK JSON", JSON.stringify(jwk)],
     ["SPKI PEM", key.export({ type: "spki", format: "pem" }) as string],
     ["SPKI DER", key.export({ type: "spki", format: "der" })],
-    ["PKCS#1 PEM", key.export({ type: "pkcs1", format: "pem" }) as string],
-    ["modulus bytes", Buffer.from(String(jwk.n), "base64url")],
   ];
+  if (jwk.kty === "RSA") {
+    return [
+      ...common,
+      ["PKCS#1 PEM", key.export({ type: "pkcs1", format: "pem" }) as string],
+      ["modulus bytes", Buffer.from(String(jwk.n), "base64url")],
+    ];
+  }
+  // EC (ES256) and OKP (EdDSA): the raw public point or key bytes.
+  const x = Buffer.from(String(jwk.x), "base64url");
+  const point = jwk.y === undefined ? x : Buffer.concat([Buffer.from([4]), x, Buffer.from(String(jwk.y), "base64url")]);
+  return [...common, ["raw public key bytes", point], ["x coordinate", x]];
 }
 
 /** The decoded header and payload of a compact JWT. */

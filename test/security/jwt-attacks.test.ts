@@ -1,7 +1,7 @@
 // Named JWT attacks: each forged or unusable access token is a 401 TRY_REFRESH_TOKEN on a
 // protected route, never accepted, never a 500, and sign-out with it revokes nothing.
 
-import { generateKeyPair, exportJWK } from "jose";
+import { decodeProtectedHeader, exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestDb, createTestDb } from "../helpers/db.js";
 import { b64json, b64url, decode, publicKeyForms, signHs256, signRaw, signUnchecked, signingKeys } from "./forge.js";
@@ -94,6 +94,20 @@ describe("signature attacks", () => {
     expect(published).toBeDefined();
     for (const [, secret] of publicKeyForms(published as never)) {
       await expectRefused(signHs256(header(), claims, secret));
+    }
+    // The classic form of the attack is on RSA keys: the same against an RS256 deployment.
+    const rsa = createTarget(db, { algorithm: "RS256" });
+    try {
+      const rsaVictim = await rsa.login({ role: "member" });
+      const rsaKid = String(decodeProtectedHeader(rsaVictim.accessToken).kid);
+      const rsaKeys = (await (await rsa.app(rawRequest("/auth/jwt/jwks.json"))).json()) as { keys: Array<Record<string, string>> };
+      const rsaKey = rsaKeys.keys.find((k) => k.kid === rsaKid && k.kty === "RSA");
+      expect(rsaKey).toBeDefined();
+      for (const [, secret] of publicKeyForms(rsaKey as never)) {
+        await expectRefused(signHs256({ ...header(), kid: rsaKid }, claims, secret), rsa, rsaVictim);
+      }
+    } finally {
+      await rsa.close();
     }
   });
 

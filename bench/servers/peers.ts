@@ -24,7 +24,7 @@ const createContext = ({ req, res }: Ctx): Ctx => ({ req, res });
 
 const peer = env("BENCH_PEER");
 /** sessionkit's default signing algorithm, so the jose peer signs and verifies what sessionkit does. */
-const JOSE_ALGORITHM = env("BENCH_JOSE_ALGORITHM", "RS256");
+const JOSE_ALGORITHM = env("BENCH_JOSE_ALGORITHM", "ES256");
 const bench = await openDb(async (db) => {
   await db.exec(PEER_TABLES_SQL);
 });

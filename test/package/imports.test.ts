@@ -48,7 +48,7 @@ const ALLOWED: Record<string, string[]> = {
   sessionkit: ["jose"],
   // postgres: imported dynamically, only when the database is a postgres.js client (its LISTEN).
   "sessionkit/drizzle": ["drizzle-orm", "drizzle-orm/pg-core", "jose", "postgres"],
-  "sessionkit/trpc": ["@trpc/server", "@trpc/server/http", "jose"],
+  "sessionkit/trpc": ["@trpc/server", "@trpc/server/http", "@trpc/server/observable", "jose"],
   "sessionkit/trpc/client": ["@trpc/client", "@trpc/server", "@trpc/server/observable"],
   "sessionkit/graphql": ["@graphql-tools/utils", "graphql", "graphql-yoga", "jose"],
   // Structural types only: nothing from next.

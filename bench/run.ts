@@ -11,6 +11,7 @@ import { chartSvg } from "./lib/chart.js";
 import type { DbKind, Figure, MemoryFigure, SizeFigure, SuiteContext } from "./lib/figures.js";
 import { Progress } from "./lib/progress.js";
 import { type Report, machine, table, writeResults } from "./lib/report.js";
+import { liveSuite } from "./suites/live.js";
 import { memorySuite } from "./suites/memory.js";
 import { opsSuite } from "./suites/ops.js";
 import { peersSuite } from "./suites/peers.js";
@@ -18,7 +19,7 @@ import { sizesSuite } from "./suites/sizes.js";
 import { trpcSuite } from "./suites/trpc.js";
 import { yogaSuite } from "./suites/yoga.js";
 
-const SUITES = ["trpc", "yoga", "ops", "peers", "memory", "sizes"] as const;
+const SUITES = ["trpc", "yoga", "ops", "peers", "memory", "sizes", "live"] as const;
 type SuiteName = (typeof SUITES)[number];
 
 const { values: args } = parseArgs({
@@ -154,6 +155,7 @@ async function main(): Promise<void> {
       log(`\n== ${progress.startGroup(groupIndex++)} (load average ${load1.toFixed(2)} on ${report.machine.nproc} cores)`);
       try {
         if (suite === "memory") report.memory.push(await memorySuite(ctx));
+        else if (suite === "live") await liveSuite(ctx);
         else if (suite === "sizes") report.sizes.push(...(await sizesSuite(ctx)));
         else {
           const run = { trpc: trpcSuite, yoga: yogaSuite, ops: opsSuite, peers: peersSuite }[suite];

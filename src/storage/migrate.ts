@@ -15,7 +15,7 @@ export type AnyPgDatabase = PgDatabase<PgQueryResultHKT, any>;
 
 /** Options of {@link migrate}. */
 export interface MigrateOptions {
-  /** Where the line per applied migration goes (default `console.info`); `false` for none. */
+  /** Where the line per applied migration goes (default `console.warn`: stderr, so a server whose stdout is a protocol or JSON logs stays clean); `false` for none. */
   log?: ((line: string) => void) | false;
 }
 
@@ -36,7 +36,7 @@ const TWO_WAYS =
 
 /** Creates or upgrades sessionkit's tables in the database's current schema. Returns the tags applied. */
 export async function migrate(db: AnyPgDatabase, options: MigrateOptions = {}): Promise<string[]> {
-  const log = options.log === false ? undefined : (options.log ?? ((line: string) => console.info(line)));
+  const log = options.log === false ? undefined : (options.log ?? ((line: string) => console.warn(line)));
   const applied = await db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.sessionkit_migrations'))`);
     const [present] = rowsOf<{ migrations: boolean; sessions: boolean }>(

@@ -5,7 +5,9 @@ export { createSessions } from "./core/sessions.js";
 export type { Sessions, SessionInformation, SessionsConfig, CorsHeaders } from "./core/sessions.js";
 export { Session } from "./core/session.js";
 export { SessionError, isSessionError } from "./core/errors.js";
-export type { SessionErrorCode } from "./core/errors.js";
+export type { ClaimValidationError, SessionErrorCode } from "./core/errors.js";
+export { claim, freshSession } from "./core/claims.js";
+export type { Claim, ClaimInput, ClaimOptions, ClaimValidator } from "./core/claims.js";
 export type { RevocationReason, SessionEvent, SessionEventName, SessionHooks } from "./core/events.js";
 export type { NewSessionInput, GetSessionOptions } from "./core/engine.js";
 export type {

@@ -1,6 +1,7 @@
 // The session engine: creating, verifying, refreshing and revoking sessions on one store.
 // Public objects (`createSessions`, `Session`) are thin layers over it.
 
+import { ClaimSet } from "./claims.js";
 import { AccessTokens, type AccessClaims, assertCustomPayload } from "./access-token.js";
 import { Diagnostics, isCrossRequestIo } from "./diagnostics.js";
 import { type RevocationReason, SessionEvents } from "./events.js";
@@ -77,6 +78,9 @@ export class Engine {
   /** The cross-origin policy (`cors` option or `sessions.cors()`), for WebSocket upgrades. */
   cors: CorsPolicy | undefined;
 
+  /** The session claims of these sessions (claims.ts). */
+  readonly claims: ClaimSet;
+
   constructor(readonly options: ResolvedOptions) {
     this.diagnostics = new Diagnostics(options);
     this.events = new SessionEvents(options.on, this.diagnostics, options.storeTimeoutMs);
@@ -90,11 +94,12 @@ export class Engine {
       () => this.revocation,
     );
     const onRevoked = (handles: readonly string[]) => this.live.revoked(handles);
+    this.claims = new ClaimSet(options.claims, options);
     this.revocation =
       options.revocation === "check-database"
         ? checkDatabase(options, this.run, onRevoked)
         : options.revocation === "notify"
-          ? notifyGuard(options, this.run, onRevoked)
+          ? notifyGuard(options, this.run, onRevoked, (userId, atMs) => this.claims.noteStale(userId, atMs))
           : trustTokens;
   }
 
@@ -252,6 +257,9 @@ export class Engine {
     if (typeof input.userId !== "string" || input.userId.length === 0 || input.userId.length > 512) {
       throw new TypeError("sessionkit: userId must be a non-empty string of at most 512 characters");
     }
-    if (input.jwtPayload !== undefined) assertCustomPayload(input.jwtPayload);
+    if (input.jwtPayload !== undefined) {
+      assertCustomPayload(input.jwtPayload);
+      this.claims.assertNotClaims(input.jwtPayload);
+    }
   }
 }

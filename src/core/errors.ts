@@ -1,14 +1,21 @@
 // The one error type of sessionkit: a closed union of codes, each with its HTTP status.
 
 /** Why a session could not be used. A closed set: adapters map each code in one place. */
-export type SessionErrorCode = "UNAUTHORISED" | "TRY_REFRESH_TOKEN" | "TOKEN_THEFT_DETECTED" | "GENERAL_ERROR";
+export type SessionErrorCode = "UNAUTHORISED" | "TRY_REFRESH_TOKEN" | "TOKEN_THEFT_DETECTED" | "INVALID_CLAIM" | "GENERAL_ERROR";
+
+/** Why one claim validator refused a session: its id (the claim's key, the id given to `check`, `"freshSession"`) and why. */
+export interface ClaimValidationError {
+  id: string;
+  reason: unknown;
+}
 
 const brand = Symbol.for("sessionkit.SessionError");
 
 /**
  * The error every session call throws for session reasons.
  * `UNAUTHORISED`, `TRY_REFRESH_TOKEN` and `TOKEN_THEFT_DETECTED` carry the configured
- * expiry status (401 by default); `GENERAL_ERROR` (a store or dependency failure) is always 500.
+ * expiry status (401 by default); `INVALID_CLAIM` (a valid session that fails a claim validator)
+ * is 403 and carries `claimValidationErrors`; `GENERAL_ERROR` (a store or dependency failure) is always 500.
  */
 export class SessionError extends Error {
   override readonly name = "SessionError";
@@ -18,12 +25,19 @@ export class SessionError extends Error {
   readonly status: number;
   /** True when the response already carries cookie-clearing headers for this error. */
   readonly clearedCookies: boolean;
+  /** With `INVALID_CLAIM`: every validator that failed (empty otherwise). */
+  readonly claimValidationErrors: readonly ClaimValidationError[];
 
-  constructor(code: SessionErrorCode, message: string, options: { status?: number; cause?: unknown; clearedCookies?: boolean } = {}) {
+  constructor(
+    code: SessionErrorCode,
+    message: string,
+    options: { status?: number; cause?: unknown; clearedCookies?: boolean; claimValidationErrors?: readonly ClaimValidationError[] } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = options.status ?? (code === "GENERAL_ERROR" ? 500 : 401);
+    this.status = options.status ?? (code === "GENERAL_ERROR" ? 500 : code === "INVALID_CLAIM" ? 403 : 401);
     this.clearedCookies = options.clearedCookies ?? false;
+    this.claimValidationErrors = options.claimValidationErrors ?? [];
     Object.defineProperty(this, brand, { value: true });
   }
 
@@ -49,6 +63,8 @@ export function wireMessage(code: SessionErrorCode): string {
       return "token theft detected";
     case "UNAUTHORISED":
       return "unauthorised";
+    case "INVALID_CLAIM":
+      return "invalid claim";
     case "GENERAL_ERROR":
       return "session store unavailable";
   }

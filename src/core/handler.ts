@@ -25,7 +25,12 @@ function errorResponse(error: unknown, headers: Headers, engine: Engine, route: 
   if (isSessionError(error)) {
     if (error.code === "GENERAL_ERROR") diagnostics.warn(error.message, error.cause);
     else diagnostics.refused(error, `at ${route}`);
-    return json(error.status, { message: wireMessage(error.code) }, headers);
+    // supertokens-node's body for a failed claim check: the SDK's claim readers parse it.
+    const body =
+      error.code === "INVALID_CLAIM"
+        ? { message: wireMessage(error.code), claimValidationErrors: error.claimValidationErrors }
+        : { message: wireMessage(error.code) };
+    return json(error.status, body, headers);
   }
   diagnostics.warn("unexpected error in a session route", error);
   return json(500, { message: "internal error" }, headers);

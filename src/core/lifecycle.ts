@@ -53,7 +53,8 @@ export async function createNewSession(
   const refreshKey = await engine.run(() => engine.keys.refreshKey());
   const refreshToken = await mintRefreshToken(refreshKey, { handle, generation: 0, secret: options.randomBytes(32) });
   const expiresAt = new Date(now + options.refreshTokenTtl * 1000);
-  const jwtPayload = input.jwtPayload ?? {};
+  // Claims are fetched at sign-in and kept with the payload (row and token): a refresh reads them back.
+  const jwtPayload = await engine.claims.withAll(input.userId, input.jwtPayload ?? {});
   // Sign first so a key problem fails before anything is stored.
   const { issued, claims } = await engine.issueAccess(input.userId, handle, jwtPayload, now, transfer);
   await engine.run(async () =>
@@ -163,7 +164,15 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
     throw fail("TOKEN_THEFT_DETECTED", "a refresh token was used after it had been rotated; the session is revoked");
   }
 
-  const { issued, claims } = await engine.issueAccess(row.userId, parts.handle, row.jwtPayload, row.createdAt.getTime(), transfer);
+  // Stale claims (older than maxAgeSeconds, or cleared by refreshClaimsForUser) are fetched again
+  // and kept in the row; current ones cost nothing: this branch runs once per maxAgeSeconds.
+  let jwtPayload = row.jwtPayload;
+  const refetched = await engine.claims.refreshed(row.userId, jwtPayload);
+  if (refetched) {
+    jwtPayload = refetched;
+    await engine.run(() => options.store.setJWTPayload(parts.handle, refetched, new Date(now)));
+  }
+  const { issued, claims } = await engine.issueAccess(row.userId, parts.handle, jwtPayload, row.createdAt.getTime(), transfer);
   writer.assertOpen("refresh the session");
   clearOtherMethod(engine, writer, request, transfer, "refresh");
   engine.transport.write(writer, issued, { token: refreshToken, expiresAt: row.expiresAt });

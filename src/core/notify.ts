@@ -2,6 +2,7 @@
 // verification needs no store call. Fail closed: until the listener is up and has read the
 // revocation log, and whenever it drops, every verification asks the store instead.
 
+import { CLAIMS_NOTICE_PREFIX, parseClaimsNotice } from "./claims.js";
 import type { ResolvedOptions } from "./options.js";
 import { OutageLog } from "./outage-log.js";
 import type { RevocationGuard } from "./revocation.js";
@@ -14,6 +15,7 @@ export function notifyGuard(
   options: ResolvedOptions,
   run: <T>(operation: () => Promise<T>) => Promise<T>,
   onRevoked: (handles: readonly string[]) => void = () => {},
+  onClaimsNotice: (userId: string, atMs: number) => void = () => {},
 ): RevocationGuard {
   const { store } = options;
   const listen = store.listen?.bind(store);
@@ -76,6 +78,10 @@ export function notifyGuard(
 
   const handlers: ListenHandlers = {
     onNotify(payload) {
+      // refreshClaimsForUser shares the channel: its notices name a user, not a revoked handle.
+      const claims = parseClaimsNotice(payload);
+      if (claims) return onClaimsNotice(claims.userId, claims.atMs);
+      if (payload.startsWith(CLAIMS_NOTICE_PREFIX)) return;
       const handle = payload.split(":")[0];
       if (handle) remember(handle, options.now());
     },

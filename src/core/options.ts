@@ -5,6 +5,7 @@ import { debugFromEnvironment, defaultWarning } from "./diagnostics.js";
 import type { SessionHooks } from "./events.js";
 import { type RandomBytes, cryptoRandomBytes } from "./encoding.js";
 import type { TokenTransfer } from "./header-transport.js";
+import type { Claim } from "./claims.js";
 import type { SessionStore } from "./store.js";
 
 /** Anti-CSRF protection for cookie sessions. */
@@ -112,6 +113,9 @@ export interface CreateSessionsOptions {
   now?: () => number;
   /** Injected randomness. */
   randomBytes?: RandomBytes;
+  /** Session claims (`claim(key, { fetch })`): fetched at sign-in, kept in the access token, re-fetched when stale. */
+  // biome-ignore lint/suspicious/noExplicitAny: claims of any value type
+  claims?: readonly Claim<any>[];
 }
 
 export interface ResolvedOptions {
@@ -142,6 +146,7 @@ export interface ResolvedOptions {
   on: SessionHooks | undefined;
   now: () => number;
   randomBytes: RandomBytes;
+  claims: readonly Claim<unknown>[];
 }
 
 /**
@@ -177,6 +182,7 @@ const OPTION_NAMES = [
   "debug",
   "now",
   "randomBytes",
+  "claims",
 ] as const satisfies readonly (keyof CreateSessionsOptions)[];
 const everyOptionListed: Exclude<keyof CreateSessionsOptions, (typeof OPTION_NAMES)[number]> extends never ? true : never = true;
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set<string>(everyOptionListed && OPTION_NAMES);
@@ -201,6 +207,14 @@ function editDistance(a: string, b: string): number {
     row = next;
   }
   return row[b.length] ?? 0;
+}
+
+function claimsOption(claims: readonly Claim<unknown>[] | undefined): readonly Claim<unknown>[] {
+  if (claims === undefined) return [];
+  if (!Array.isArray(claims) || claims.some((c) => typeof c?.key !== "string" || typeof c.fetch !== "function")) {
+    throw new TypeError("sessionkit: claims must be an array of claim(key, { fetch }) values");
+  }
+  return claims;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, min = 1): number {
@@ -304,5 +318,6 @@ export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions 
     on: hooksOf(options.on),
     now: options.now ?? Date.now,
     randomBytes: options.randomBytes ?? cryptoRandomBytes,
+    claims: claimsOption(options.claims),
   };
 }

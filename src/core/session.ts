@@ -1,6 +1,7 @@
 // The Session object of the SuperTokens model: identity from the verified access token (no
 // store call), data and payload changes through the store (one call each), revocation.
 
+import { type Claim, type ClaimValidator, assertClaims, entryIn } from "./claims.js";
 import { type AccessClaims, assertCustomPayload } from "./access-token.js";
 import { type Engine, withTimeout } from "./engine.js";
 import { SessionError } from "./errors.js";
@@ -45,9 +46,36 @@ export class Session<P extends JsonObject = JsonObject> {
     return this.#claims.handle;
   }
 
-  /** The custom access-token payload (reserved claims removed), as a copy. No store call. */
+  /** The custom access-token payload (reserved claims and session claims removed), as a copy. No store call. */
   getJWTPayload(): P {
-    return structuredClone(this.#claims.payload) as P;
+    return structuredClone(this.#engine.claims.custom(this.#claims.payload)) as P;
+  }
+
+  /** A claim's value from the verified access token, or undefined when it holds none. No store call. */
+  getClaim<T>(claim: Claim<T>): T | undefined {
+    return structuredClone(entryIn(this.#claims.payload, claim.key)?.v) as T | undefined;
+  }
+
+  /**
+   * Fetches a claim again now, keeps it with the session and issues a new access token on this
+   * response. One store call (plus the claim's own fetch). Returns the new value.
+   */
+  async refreshClaim<T>(claim: Claim<T>): Promise<T> {
+    const engine = this.#engine;
+    if (!engine.claims.keys.has(claim.key))
+      throw new TypeError(`sessionkit: "${claim.key}" is not one of the claims given to createSessions`);
+    this.#writer.assertOpen("refresh a claim");
+    const entry = await engine.claims.fetchEntry(claim as Claim<unknown>, this.#claims.userId);
+    await this.#replacePayload({ ...this.#claims.payload, [claim.key]: entry }, "refresh a claim");
+    return structuredClone(entry.v) as T;
+  }
+
+  /**
+   * Checks the session against claim validators (`roles.includes("admin")`, `freshSession(300)`…)
+   * with no store call; throws `SessionError` `INVALID_CLAIM` (403) with `claimValidationErrors`.
+   */
+  assertClaims(validators: readonly ClaimValidator[]): void {
+    assertClaims(validators, this.#claims.payload, this.#claims.authTime, this.#engine.options.now());
   }
 
   /** When the user signed in to this session (epoch milliseconds); refreshes keep it. From the access token: no store call. */
@@ -75,7 +103,15 @@ export class Session<P extends JsonObject = JsonObject> {
   /** Replaces the custom payload in the store and issues a new access token on this response. One store call. */
   async updateJWTPayload(payload: P): Promise<void> {
     assertCustomPayload(payload);
-    this.#writer.assertOpen("update the JWT payload");
+    this.#engine.claims.assertNotClaims(payload);
+    // The session's claims stay with it: only the custom part is replaced.
+    const claimsOnly = Object.fromEntries(Object.entries(this.#claims.payload).filter(([key]) => this.#engine.claims.keys.has(key)));
+    await this.#replacePayload({ ...payload, ...claimsOnly }, "update the JWT payload");
+  }
+
+  /** Stores the full payload (custom + claims) and issues an access token with it on this response. */
+  async #replacePayload(payload: JsonObject, what: string): Promise<void> {
+    this.#writer.assertOpen(what);
     const engine = this.#engine;
     const stored = await engine.run(() => engine.options.store.setJWTPayload(this.#claims.handle, payload, engine.now()));
     if (!stored) throw engine.error("UNAUTHORISED", "the session no longer exists", this.#writer);
@@ -86,7 +122,28 @@ export class Session<P extends JsonObject = JsonObject> {
       this.#claims.authTime,
       this.#writer.transfer,
     );
-    this.#writer.assertOpen("update the JWT payload");
+    this.#writer.assertOpen(what);
+    engine.transport.write(this.#writer, issued);
+    this.#claims = claims;
+  }
+
+  /**
+   * @internal After `refreshClaimsForUser` (seen through notify): fetch every claim again and
+   * issue a new access token on this response. No store call: the row's claims were already
+   * cleared, so the next refresh fetches them too.
+   */
+  async refetchAllClaims(): Promise<void> {
+    if (this.#writer.sent) return;
+    const engine = this.#engine;
+    const payload = await engine.claims.withAll(this.#claims.userId, engine.claims.custom(this.#claims.payload));
+    const { issued, claims } = await engine.issueAccess(
+      this.#claims.userId,
+      this.#claims.handle,
+      payload,
+      this.#claims.authTime,
+      this.#writer.transfer,
+    );
+    if (this.#writer.sent) return;
     engine.transport.write(this.#writer, issued);
     this.#claims = claims;
   }

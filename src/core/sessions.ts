@@ -1,5 +1,6 @@
 // `createSessions`: the public entry point, a thin typed layer over the engine.
 
+import { refreshClaimsForUser } from "./claims-refresh.js";
 import { CorsPolicy } from "./cors.js";
 import { reportRefusal } from "./diagnostics.js";
 import { isSessionError } from "./errors.js";
@@ -66,6 +67,13 @@ export interface Sessions<P extends JsonObject = JsonObject> {
   middleware(): NodeMiddleware;
   /** Revokes one session; true if it existed. */
   revokeSession(handle: string): Promise<boolean>;
+  /**
+   * Makes every live session of the user fetch its claims again: with revocation `"notify"` at its
+   * next request on any instance (no query per request), otherwise at its next refresh. One store
+   * call (it clears the claims kept with the user's sessions and, with notify, announces it).
+   * Returns the handles of the sessions it reached.
+   */
+  refreshClaimsForUser(userId: string): Promise<string[]>;
   /** Revokes every session of a user; returns the revoked handles. */
   revokeAllSessionsForUser(userId: string): Promise<string[]>;
   /** Handles of the user's live sessions. */
@@ -129,20 +137,26 @@ export function createSessions<P extends JsonObject = JsonObject>(options: Creat
     createNewSession: (input, response, request) => createNewSession(engine, input, response, request) as Promise<Session<P>>,
     getSession: (async (request: SessionRequest, response: SessionResponse, getOptions?: GetSessionOptions) => {
       const verified = await reportingRefusals(engine.verifyRequest(request, response, getOptions));
-      return verified && new Session<P>(engine, verified.claims, verified.writer);
+      if (!verified) return undefined;
+      const session = new Session<P>(engine, verified.claims, verified.writer);
+      // After refreshClaimsForUser (here or, through notify, on another instance): fresh values
+      // and a new access token on this response. A map lookup otherwise: no query.
+      if (engine.claims.needsRefetch(verified.claims.userId, verified.claims.payload)) await session.refetchAllClaims();
+      return session;
     }) as Sessions<P>["getSession"],
     refreshSession: (request, response) => reportingRefusals(refreshSession(engine, request, response)) as Promise<Session<P>>,
     handle: (request) => handleRequest(engine, corsPolicy, request),
     middleware: () => nodeMiddleware(engine, () => corsPolicy),
     revokeSession: async (handle) => (await engine.revoke({ handle: String(handle) })).length > 0,
     revokeAllSessionsForUser: (userId) => engine.revoke({ userId: String(userId) }),
+    refreshClaimsForUser: (userId) => refreshClaimsForUser(engine, String(userId)),
     getAllSessionHandlesForUser: (userId) => engine.run(() => store.listHandles(String(userId), now())),
     async getSessionInformation(handle) {
       const row = await engine.run(() => store.getSession(String(handle), now()));
       return (
         row && {
           userId: row.userId,
-          jwtPayload: row.jwtPayload as P,
+          jwtPayload: engine.claims.custom(row.jwtPayload) as P,
           sessionData: row.sessionData,
           createdAt: row.createdAt,
           expiresAt: row.expiresAt,
@@ -156,6 +170,7 @@ export function createSessions<P extends JsonObject = JsonObject>(options: Creat
     modifySessionData: (handle, fn) => modifyData(engine, String(handle), fn),
     updateJWTPayload(handle, payload) {
       assertCustomPayload(payload);
+      engine.claims.assertNotClaims(payload);
       return engine.run(() => store.setJWTPayload(String(handle), payload, now()));
     },
     cors(corsOptions) {

@@ -116,6 +116,18 @@ export interface SessionStore {
   /** Deletes sessions, returning the revoked ones (handle and user); logs and notifies when asked. */
   revoke(input: RevokeInput): Promise<RevokedSession[]>;
   listHandles(userId: string, now: Date): Promise<string[]>;
+  /**
+   * Removes the claim entries `keys` from the stored payload of every live session of a user,
+   * so their next refresh fetches them again; with `notifyChannel`, announces `notice` on it in
+   * the same statement. Returns the handles reached. Optional: only `refreshClaimsForUser` needs it.
+   */
+  clearClaims?(input: {
+    userId: string;
+    keys: readonly string[];
+    now: Date;
+    notifyChannel?: string | undefined;
+    notice: string;
+  }): Promise<string[]>;
   loadKeys(now: Date): Promise<KeyRecord[]>;
   /** Inserts a key unless one for the same purpose, algorithm and slot exists. */
   insertKey(key: KeyRecord): Promise<void>;

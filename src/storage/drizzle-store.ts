@@ -276,6 +276,33 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
       return rowsOf<{ handle: string; user_id: string }>(result).map((r) => ({ handle: r.handle, userId: r.user_id }));
     },
 
+    async clearClaims({ userId, keys: claimKeys, now, notifyChannel, notice }) {
+      // jsonb minus text[] drops those keys; the rotation statement already returns jwt_payload,
+      // so a cleared claim costs its session nothing until its next refresh fetches it again.
+      const live = and(eq(sessions.userId, userId), gt(sessions.expiresAt, now));
+      const keyArray = sql`ARRAY[${sql.join(
+        claimKeys.map((k) => sql`${k}`),
+        sql`, `,
+      )}]::text[]`;
+      if (notifyChannel === undefined) {
+        const rows = await db
+          .update(sessions)
+          .set({ jwtPayload: sql`${sessions.jwtPayload} - ${keyArray}` })
+          .where(live)
+          .returning({ handle: sessions.handle });
+        return rows.map((r) => r.handle);
+      }
+      // Clear and announce in one statement; the notice goes out once, when it commits.
+      const result = await db.execute(sql`
+        WITH cleared AS (
+          UPDATE ${sessions} SET jwt_payload = jwt_payload - ${keyArray} WHERE ${live} RETURNING ${sessions.handle}
+        )
+        SELECT handle FROM cleared
+        UNION ALL
+        SELECT NULL FROM (SELECT pg_notify(${notifyChannel}, ${notice})) AS announced`);
+      return rowsOf<{ handle: string | null }>(result).flatMap((r) => (r.handle === null ? [] : [r.handle]));
+    },
+
     async listHandles(userId, now) {
       const rows = await db
         .select({ handle: sessions.handle })

@@ -24,7 +24,7 @@ describe("sessionkit/graphql types", () => {
     type App = SessionContext & { db: { ping(): void } };
     expectTypeOf<AuthedContext<App>["session"]>().toEqualTypeOf<Session>();
     expectTypeOf<AuthedContext<App>["db"]>().toEqualTypeOf<{ ping(): void }>();
-    expectTypeOf<SessionErrorExtensions["code"]>().toEqualTypeOf<"UNAUTHENTICATED" | "INTERNAL_SERVER_ERROR">();
+    expectTypeOf<SessionErrorExtensions["code"]>().toEqualTypeOf<"UNAUTHENTICATED" | "FORBIDDEN" | "INTERNAL_SERVER_ERROR">();
   });
 
   it("plugs into createYoga with a typed context", () => {

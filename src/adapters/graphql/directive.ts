@@ -15,6 +15,8 @@ import {
   defaultFieldResolver,
   isObjectType,
 } from "graphql";
+import type { ClaimValidator } from "../../core/claims.js";
+import { isSessionError } from "../../core/errors.js";
 import type { Session } from "../../core/session.js";
 import { GUARDED, registerAuthDirectiveName } from "./assembly.js";
 import { isSessionContext } from "./context.js";
@@ -78,11 +80,29 @@ function sessionOf(context: unknown): Session {
   throw new Error("sessionkit: no session and no reason recorded");
 }
 
-function guard<TSource, TArgs>(resolver: GraphQLFieldResolver<TSource, unknown, TArgs>): GraphQLFieldResolver<TSource, unknown, TArgs> {
+function guard<TSource, TArgs>(
+  resolver: GraphQLFieldResolver<TSource, unknown, TArgs>,
+  validators: readonly ClaimValidator[],
+): GraphQLFieldResolver<TSource, unknown, TArgs> {
   return (source, args, context, info) => {
-    sessionOf(context);
+    const session = sessionOf(context);
+    if (validators.length > 0) {
+      try {
+        session.assertClaims(validators);
+      } catch (error) {
+        throw isSessionError(error) ? toGraphQLError(error) : error;
+      }
+    }
     return resolver(source, args, context, info);
   };
+}
+
+/** Options of {@link authDirective}. */
+export interface AuthDirectiveOptions {
+  /** The directive's name (default `"auth"`). */
+  name?: string;
+  /** Named policies for `@auth(requires: ["admin"])`: every validator of every named policy must pass. */
+  policies?: Record<string, readonly ClaimValidator[]>;
 }
 
 /**
@@ -90,13 +110,33 @@ function guard<TSource, TArgs>(resolver: GraphQLFieldResolver<TSource, unknown, 
  * On a type it covers every field of the type; on an interface field it covers that field in
  * every implementing type. Behind it, `ctx.session` is a `Session` (type it as `AuthedContext`).
  */
-export function authDirective(name = "auth"): AuthDirective {
+export function authDirective(nameOrOptions: string | AuthDirectiveOptions = "auth"): AuthDirective {
+  const { name = "auth", policies = {} } = typeof nameOrOptions === "string" ? { name: nameOrOptions } : nameOrOptions;
   if (!/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) throw new TypeError(`sessionkit: "${name}" is not a GraphQL name`);
+  for (const [policy, validators] of Object.entries(policies)) {
+    if (!Array.isArray(validators) || validators.some((v) => typeof v?.validate !== "function")) {
+      throw new TypeError(`sessionkit: policy "${policy}" must be an array of claim validators`);
+    }
+  }
   registerAuthDirectiveName(name);
   return {
-    authDirectiveTypeDefs: `directive @${name} on OBJECT | FIELD_DEFINITION`,
+    authDirectiveTypeDefs: `directive @${name}(requires: [String!]) on OBJECT | FIELD_DEFINITION`,
     authDirectiveTransformer(schema) {
-      const marked = (node: Parameters<typeof getDirective>[1]) => (getDirective(schema, node, name)?.length ?? 0) > 0;
+      const uses = (node: Parameters<typeof getDirective>[1]) => getDirective(schema, node, name) ?? [];
+      const marked = (node: Parameters<typeof getDirective>[1]) => uses(node).length > 0;
+      /** The validators of the policies named on a node; an unknown name fails the schema build. */
+      const required = (node: Parameters<typeof getDirective>[1], where: string): ClaimValidator[] =>
+        uses(node).flatMap((use) =>
+          ((use.requires as string[] | undefined) ?? []).flatMap((policy) => {
+            const validators = Object.hasOwn(policies, policy) ? policies[policy] : undefined;
+            if (!validators) {
+              throw new TypeError(
+                `sessionkit: @${name}(requires: ["${policy}"]) on ${where} names no policy given to authDirective({ policies })`,
+              );
+            }
+            return validators;
+          }),
+        );
       return mapSchema(schema, {
         [MapperKind.OBJECT_FIELD](field: GraphQLFieldConfig<unknown, unknown>, fieldName, typeName) {
           const type = schema.getType(typeName);
@@ -109,13 +149,22 @@ export function authDirective(name = "auth"): AuthDirective {
               return inherited !== undefined && marked(inherited);
             });
           if (!covered) return field;
+          // Everything that covers the field adds its policies: the field's, its type's, its interfaces' field.
+          const validators = [
+            ...required(field, `${typeName}.${fieldName}`),
+            ...required(type, typeName),
+            ...type.getInterfaces().flatMap((iface) => {
+              const inherited = iface.getFields()[fieldName];
+              return inherited ? required(inherited, `${iface.name}.${fieldName}`) : [];
+            }),
+          ];
           return {
             ...field,
             extensions: { ...field.extensions, [GUARDED]: true },
-            resolve: guard(field.resolve ?? defaultFieldResolver),
+            resolve: guard(field.resolve ?? defaultFieldResolver, validators),
             // Subscription root fields: the session is checked when the subscription starts.
             ...(field.subscribe || typeName === schema.getSubscriptionType()?.name
-              ? { subscribe: guard(field.subscribe ?? defaultFieldResolver) }
+              ? { subscribe: guard(field.subscribe ?? defaultFieldResolver, validators) }
               : {}),
           };
         },

@@ -2,13 +2,18 @@
 // session code (so the SuperTokens SDK refreshes), or a 500 that Yoga's error masking hides.
 
 import { GraphQLError, type ExecutionResult } from "graphql";
-import { type SessionError, isSessionError } from "../../core/errors.js";
+import { type ClaimValidationError, type SessionError, isSessionError } from "../../core/errors.js";
 import { reportRefusal, wireMessage } from "../../core/internal.js";
 
 /** What sessionkit puts in `extensions` of a session failure. */
 export interface SessionErrorExtensions {
-  /** `"UNAUTHENTICATED"` for a missing or unusable session, `"INTERNAL_SERVER_ERROR"` for a store outage. */
-  code: "UNAUTHENTICATED" | "INTERNAL_SERVER_ERROR";
+  /**
+   * `"UNAUTHENTICATED"` for a missing or unusable session, `"FORBIDDEN"` for a session that fails
+   * an `@auth(requires: …)` policy, `"INTERNAL_SERVER_ERROR"` for a store outage.
+   */
+  code: "UNAUTHENTICATED" | "FORBIDDEN" | "INTERNAL_SERVER_ERROR";
+  /** With `FORBIDDEN`: the validators that failed. */
+  claimValidationErrors?: readonly ClaimValidationError[];
   /** The `SessionError` code behind it. */
   sessionCode: SessionError["code"];
   /** Read by Yoga to pick the HTTP status of the response. */
@@ -33,10 +38,11 @@ export function toGraphQLError(error: SessionError, at?: Location): GraphQLError
     });
   }
   reportRefusal(error);
-  const refusal = new GraphQLError(wireMessage(error.code), {
-    ...location,
-    extensions: { code: "UNAUTHENTICATED", sessionCode: error.code, http: { status: error.status } },
-  });
+  const extensions: SessionErrorExtensions =
+    error.code === "INVALID_CLAIM"
+      ? { code: "FORBIDDEN", sessionCode: error.code, claimValidationErrors: error.claimValidationErrors, http: { status: error.status } }
+      : { code: "UNAUTHENTICATED", sessionCode: error.code, http: { status: error.status } };
+  const refusal = new GraphQLError(wireMessage(error.code), { ...location, extensions: { ...extensions } });
   // The reason, for server-side logs only: not `originalError` (Yoga would mask the 401) and not
   // enumerable, so it never reaches the response body.
   Object.defineProperty(refusal, "cause", { value: error, enumerable: false, configurable: true });

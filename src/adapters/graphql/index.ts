@@ -4,6 +4,6 @@
 export { useSessions } from "./plugin.js";
 export type { UseSessionsOptions } from "./plugin.js";
 export { authDirective } from "./directive.js";
-export type { AuthDirective } from "./directive.js";
+export type { AuthDirective, AuthDirectiveOptions } from "./directive.js";
 export type { AuthedContext, SessionContext } from "./context.js";
 export type { SessionErrorExtensions } from "./errors.js";

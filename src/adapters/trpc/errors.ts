@@ -1,7 +1,7 @@
 // The one place where sessionkit's SessionError codes become tRPC errors and error shapes.
 
 import { TRPCError } from "@trpc/server";
-import { type SessionError, type SessionErrorCode, isSessionError } from "../../core/errors.js";
+import { type ClaimValidationError, type SessionError, type SessionErrorCode, isSessionError } from "../../core/errors.js";
 import { reportRefusal, wireMessage } from "../../core/internal.js";
 import { expectFormatted, formatted } from "./formatter-check.js";
 
@@ -24,6 +24,7 @@ export function toTRPCError(error: SessionError): TRPCError {
   if (error.code === "GENERAL_ERROR") {
     return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: error.message, cause: error });
   }
+  if (error.code === "INVALID_CLAIM") return new TRPCError({ code: "FORBIDDEN", message: wireMessage(error.code), cause: error });
   reportRefusal(error);
   expectFormatted(error);
   return new TRPCError({ code: "UNAUTHORIZED", message: wireMessage(error.code), cause: error });
@@ -33,6 +34,8 @@ export function toTRPCError(error: SessionError): TRPCError {
 export interface SessionErrorData {
   /** The SessionError code, when the error came from a session check. */
   sessionCode?: SessionErrorCode;
+  /** With `sessionCode` `"INVALID_CLAIM"`: the validators that failed. */
+  claimValidationErrors?: readonly ClaimValidationError[];
 }
 
 /**
@@ -50,17 +53,23 @@ export function sessionErrorFormatter<TShape extends { code: number; data: objec
   const sessionError = sessionErrorIn(opts.error);
   if (!sessionError) return shape;
   formatted(sessionError);
-  const unauthorised = sessionError.code !== "GENERAL_ERROR";
   const data = shape.data as { code?: unknown; httpStatus?: unknown };
+  // JSON-RPC codes of tRPC: UNAUTHORIZED = -32001, FORBIDDEN = -32003, INTERNAL_SERVER_ERROR = -32603.
+  const [code, name] =
+    sessionError.code === "GENERAL_ERROR"
+      ? [-32603, "INTERNAL_SERVER_ERROR"]
+      : sessionError.code === "INVALID_CLAIM"
+        ? [-32003, "FORBIDDEN"]
+        : [-32001, "UNAUTHORIZED"];
   return {
     ...shape,
-    // JSON-RPC codes of tRPC: UNAUTHORIZED = -32001, INTERNAL_SERVER_ERROR = -32603.
-    code: unauthorised ? -32001 : -32603,
+    code,
     data: {
       ...shape.data,
-      ...(typeof data.code === "string" ? { code: unauthorised ? "UNAUTHORIZED" : "INTERNAL_SERVER_ERROR" } : {}),
+      ...(typeof data.code === "string" ? { code: name } : {}),
       ...(typeof data.httpStatus === "number" ? { httpStatus: sessionError.status } : {}),
       sessionCode: sessionError.code,
+      ...(sessionError.code === "INVALID_CLAIM" ? { claimValidationErrors: sessionError.claimValidationErrors } : {}),
     },
   };
 }
@@ -80,7 +89,8 @@ export function sessionResponseMeta(opts: { errors: readonly unknown[]; eagerGen
     const sessionError = sessionErrorIn(error);
     if (!sessionError) continue;
     if (sessionError.code === "GENERAL_ERROR") return { status: 500 };
-    status ??= sessionError.status;
+    // A 401 outranks a 403: the SDK must still refresh for the calls that need it.
+    if (status === undefined || (status === 403 && sessionError.code !== "INVALID_CLAIM")) status = sessionError.status;
   }
   return status === undefined ? {} : { status };
 }

@@ -3,6 +3,8 @@
 
 import { TRPCError, type TRPCMiddlewareFunction } from "@trpc/server";
 import { recheckSession } from "../../core/internal.js";
+import type { ClaimValidator } from "../../core/claims.js";
+import { isSessionError } from "../../core/errors.js";
 import type { Session } from "../../core/session.js";
 import type { JsonObject } from "../../core/store.js";
 import { type SessionContext, sessionFor, sessionMiddlewares, sessionStateOf } from "./context.js";
@@ -16,6 +18,12 @@ export interface RequireSessionOptions {
    * policy of `createSessionContext` (mutations and non-GET requests are checked).
    */
   antiCsrfCheck?: boolean;
+  /**
+   * Claim validators the session must pass (`[roles.includes("admin")]`, `[freshSession(300)]`):
+   * otherwise `TRPCError` `FORBIDDEN` (403), `error.data.sessionCode` `"INVALID_CLAIM"` and
+   * `error.data.claimValidationErrors`. Checked on the verified token: no query.
+   */
+  claims?: readonly ClaimValidator[];
 }
 
 /**
@@ -40,6 +48,10 @@ export type RequireSessionMiddleware<P extends JsonObject = JsonObject> = TRPCMi
  * session was revoked meanwhile) gets the same translation.
  */
 export function requireSession<P extends JsonObject = JsonObject>(options: RequireSessionOptions = {}): RequireSessionMiddleware<P> {
+  const claims = options.claims?.length ? [...options.claims] : undefined;
+  if (claims?.some((v) => typeof v?.validate !== "function")) {
+    throw new TypeError('sessionkit: requireSession({ claims }) takes validators such as roles.includes("admin") or freshSession(300)');
+  }
   const middleware: RequireSessionMiddleware<P> = async ({ ctx, type, next }) => {
     const state = sessionStateOf(ctx);
     if (!state) {
@@ -54,6 +66,13 @@ export function requireSession<P extends JsonObject = JsonObject>(options: Requi
       // The connection was authenticated once; each call re-checks (0 queries with "notify").
       const stale = await recheckSession(state.sessions, decided.session);
       if (stale) throw toTRPCError(stale);
+    }
+    if (claims) {
+      try {
+        decided.session.assertClaims(claims);
+      } catch (error) {
+        throw isSessionError(error) ? toTRPCError(error) : error;
+      }
     }
     // The context usually holds this very session already: `next()` without a ctx then spares
     // tRPC a copy of the whole context, an object spread on every protected call.

@@ -73,6 +73,7 @@ function build() {
     if (cookie) headers.set("cookie", cookie);
     const response = await yoga.fetch("http://localhost/graphql", { method: "POST", headers, body: JSON.stringify({ query }) });
     jar.store(response);
+    // biome-ignore lint/suspicious/noExplicitAny: GraphQL response bodies are read loosely in assertions
     return { status: response.status, cookies: response.headers.getSetCookie(), body: (await response.json()) as Record<string, any> };
   };
   return { sessions, gql, jar };

@@ -147,12 +147,17 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
     rotateRefresh: once(() => {
       // Every SET sees the old row: when the presented token is current, rotate; otherwise the
       // row is left as it was and returned, so the caller can tell a grace-window race from theft.
-      const isCurrent = sql`${sessions.refreshHash} = ${param("presentedHash")}`;
+      // A genuine token (its MAC checked) of a generation the row has not reached is current too:
+      // the database lost the rotation that minted it (a failover with asynchronous replication,
+      // a restore), and its holder is the session's owner, not a thief, whose tokens are older.
+      const isCurrent = sql`(${sessions.refreshHash} = ${param("presentedHash")} OR ${sessions.refreshGeneration} < ${param("nextGeneration")}::integer - 1)`;
       const pick = (next: unknown, column: unknown) => sql`CASE WHEN ${isCurrent} THEN ${next} ELSE ${column} END`;
       return db
         .update(sessions)
         .set({
-          previousRefreshHash: pick(sessions.refreshHash, sessions.previousRefreshHash),
+          // The presented token becomes the previous one (the row's hash when it was current), so a
+          // second tab presenting it inside the grace window gets the new token.
+          previousRefreshHash: pick(param("presentedHash"), sessions.previousRefreshHash),
           refreshHash: pick(param("nextHash"), sessions.refreshHash),
           refreshNonce: pick(param("nextNonce"), sessions.refreshNonce),
           refreshGeneration: pick(sql`${param("nextGeneration")}::integer`, sessions.refreshGeneration),

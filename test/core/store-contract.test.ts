@@ -126,6 +126,28 @@ describe.each(availableKinds)("store contract on %s", (kind) => {
     expect(await one(() => store.rotateRefresh(input("h1", "h3", at(9001))))).toBeUndefined();
   });
 
+  it("rotates on a token of a generation the row never reached (a rotation the database lost)", async () => {
+    const h = await create();
+    const input = (presented: string, next: string, nextGeneration: number) => ({
+      handle: h,
+      presentedHash: presented,
+      nextHash: next,
+      nextNonce: `nonce-${next}`,
+      nextGeneration,
+      now: at(10),
+      expiresAt: at(9000),
+    });
+    // The row is at generation 0; a token of generation 1 (its rotation lost) rotates it to 2.
+    expect(await one(() => store.rotateRefresh(input("lost-h1", "h2", 2)))).toMatchObject({
+      refreshHash: "h2",
+      previousRefreshHash: "lost-h1",
+      refreshGeneration: 2,
+    });
+    // Older or equal generations with an unknown hash change nothing: the caller sees theft.
+    expect(await one(() => store.rotateRefresh(input(`hash-${h}`, "h9", 1)))).toMatchObject({ refreshHash: "h2", refreshGeneration: 2 });
+    expect(await one(() => store.rotateRefresh(input("other-gen2", "h9", 3)))).toMatchObject({ refreshHash: "h2", refreshGeneration: 2 });
+  });
+
   it("revokes by handle and by user, returning the handles and their users", async () => {
     const a = await create("bob");
     const b = await create("bob");

@@ -1,9 +1,9 @@
 // Database servers a test starts for itself: a PgBouncer in front of the shared Postgres, and
-// whole Postgres clusters (initdb into a temp dir, see clusters.ts). Free ports, temp dirs, run as the `postgres`
+// whole Postgres clusters (initdb into a temp dir) with a streaming standby. Free ports, temp dirs, run as the `postgres`
 // OS user when we are root (both refuse to run as root), and always stopped by `close()` and at
 // process exit.
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -35,6 +35,17 @@ function serverDir(prefix: string): string {
 function write(path: string, text: string): void {
   writeFileSync(path, text);
   if (postgresUser) chownSync(path, postgresUser.uid, postgresUser.gid);
+}
+
+/** Runs a command as the server user (runuser when root), synchronously. */
+function runAs(command: string, args: string[]): string {
+  const [file, argv] = isRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
+  return execFileSync(file, argv, { stdio: ["ignore", "pipe", "pipe"] }).toString();
+}
+
+async function runAsAsync(command: string, args: string[]): Promise<void> {
+  const [file, argv] = isRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
+  await new Promise<void>((resolve, reject) => execFile(file, argv, (error) => (error ? reject(error) : resolve())));
 }
 
 function spawnAs(command: string, args: string[]): ChildProcess {
@@ -127,4 +138,89 @@ pidfile = ${join(dir, "pgbouncer.pid")}
       kill();
     },
   };
+}
+
+export interface Cluster {
+  port: number;
+  dir: string;
+  url: string;
+  /** pg_ctl stop -m immediate: a crash, no shutdown checkpoint. */
+  kill(): Promise<void>;
+  /** pg_ctl promote (a standby becomes a primary); resolves once it accepts writes. */
+  promote(): Promise<void>;
+  close(): void;
+}
+
+function pgCtl(args: string[]): string {
+  return runAs(`${PG_BIN}/pg_ctl`, args);
+}
+
+function startCluster(dir: string, port: number): Cluster {
+  pgCtl(["-D", dir, "-l", join(dir, "server.log"), "-w", "-t", "30", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, "start"]);
+  let stopped = false;
+  const stop = (mode: string) => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      pgCtl(["-D", dir, "-m", mode, "-w", "-t", "10", "stop"]);
+    } catch {
+      // already down
+    }
+  };
+  const cleanup = () => {
+    stop("immediate");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  cleanups.add(cleanup);
+  return {
+    port,
+    dir,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    // Asynchronous, so traffic in the same process keeps running while the servers switch.
+    kill: async () => {
+      stopped = true;
+      await runAsAsync(`${PG_BIN}/pg_ctl`, ["-D", dir, "-m", "immediate", "-w", "-t", "10", "stop"]);
+    },
+    promote: () => runAsAsync(`${PG_BIN}/pg_ctl`, ["-D", dir, "-w", "-t", "30", "promote"]),
+    close() {
+      cleanups.delete(cleanup);
+      cleanup();
+    },
+  };
+}
+
+/** A fresh primary (initdb, trust auth, wal_level replica). `synchronous`: names the standby it waits for. */
+export async function startPrimary(options: { synchronousStandby?: string } = {}): Promise<Cluster> {
+  const dir = serverDir("sk-primary-");
+  runAs(`${PG_BIN}/initdb`, ["-D", dir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+  write(
+    join(dir, "postgresql.auto.conf"),
+    [
+      "wal_level = replica",
+      "max_wal_senders = 5",
+      "fsync = off",
+      "shared_buffers = 32MB",
+      "max_connections = 60",
+      options.synchronousStandby ? `synchronous_standby_names = '${options.synchronousStandby}'` : "",
+      "",
+    ].join("\n"),
+  );
+  write(join(dir, "pg_hba.conf"), "local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n");
+  return startCluster(dir, await freePort());
+}
+
+/** A streaming standby of `primary` (pg_basebackup -R), named `name` for synchronous replication. */
+export async function startStandby(primary: Cluster, name: string): Promise<Cluster> {
+  const dir = serverDir("sk-standby-");
+  rmSync(dir, { recursive: true, force: true });
+  runAs(`${PG_BIN}/pg_basebackup`, ["-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", dir, "-R", "-X", "stream"]);
+  if (postgresUser) chownSync(dir, postgresUser.uid, postgresUser.gid);
+  chmodSync(dir, 0o700);
+  // -R wrote standby.signal and a primary_conninfo; a later line wins: ours names the standby
+  // for synchronous_standby_names. Once promoted it must not wait for a standby of its own.
+  write(
+    join(dir, "postgresql.auto.conf"),
+    `${runAs("cat", [join(dir, "postgresql.auto.conf")])}\nprimary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres application_name=${name}'\nsynchronous_standby_names = ''\n`,
+  );
+  return startCluster(dir, await freePort());
 }

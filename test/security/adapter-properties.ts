@@ -17,7 +17,7 @@ import {
 } from "../../src/adapters/trpc/index.js";
 import type { Sessions } from "../../src/index.js";
 import { type RequestRecipe, renderHeaders, requestRecipe } from "./arbitraries.js";
-import { cookieCandidates, cookieProblems, DEFAULT_POLICY, jsonBody, sameJwt } from "./oracle.js";
+import { bearerCandidates, cookieCandidates, cookieProblems, DEFAULT_POLICY, jsonBody, sameJwt } from "./oracle.js";
 import type { HostileProperty } from "./properties.js";
 import { type Genuine, ORIGIN, type Target } from "./target.js";
 
@@ -134,7 +134,7 @@ async function check(
       .map(([, v]) => v)
       .join("; ");
     expect(
-      cookieCandidates(cookie, "sAccessToken").some((c) => sameJwt(c, genuine.accessToken)),
+      [...cookieCandidates(cookie, "sAccessToken"), ...bearerCandidates(headers)].some((c) => sameJwt(c, genuine.accessToken)),
       "accepted without the genuine access token (forgery)",
     );
   }

@@ -75,6 +75,26 @@ export function clearsSession(response: Response): boolean {
   );
 }
 
+/** True when the response clears a header-mode session (supertokens-node: both token headers empty, front-token remove). */
+export function clearsHeaderSession(response: Response): boolean {
+  return (
+    response.headers.get("st-access-token") === "" &&
+    response.headers.get("st-refresh-token") === "" &&
+    response.headers.get("front-token") === "remove"
+  );
+}
+
+/**
+ * Every token a request could carry in `Authorization: Bearer …` (header mode): each such
+ * header's value after the scheme, trimmed, and the whole joined value. Lenient on purpose.
+ */
+export function bearerCandidates(headers: readonly [string, string][]): string[] {
+  const values = headers.filter(([n]) => n.toLowerCase() === "authorization").map(([, v]) => v);
+  const out: string[] = [];
+  for (const value of [...values, values.join(", ")]) if (value.startsWith("Bearer ")) out.push(value.slice(7).trim());
+  return out.filter((v) => v.length > 0);
+}
+
 /** True when the response sets any session cookie or session header at all. */
 export function touchesSession(response: Response): boolean {
   return response.headers.getSetCookie().length > 0 || response.headers.has("front-token") || response.headers.has("anti-csrf");

@@ -34,6 +34,26 @@ describe("sessionkit/trpc/client in the browser", () => {
     expect(result.outputFiles[0]?.text).toContain("session/refresh");
   });
 
+  it("header mode needs no DOM API: the bundle for a React Native-style runtime uses none", async () => {
+    const result = await build({
+      entryPoints: [ENTRY],
+      bundle: true,
+      write: false,
+      minify: true,
+      platform: "neutral",
+      format: "esm",
+      logLevel: "silent",
+      external: [],
+      mainFields: ["module", "main"],
+    });
+    const text = result.outputFiles[0]?.text ?? "";
+    expect(text).toContain("st-auth-mode");
+    expect(text).toContain("st-access-token");
+    // localStorage is feature-tested for cookie mode's anti-csrf token; nothing else of the DOM.
+    for (const api of ["document.", "window.", "XMLHttpRequest", "navigator."]) expect(text, api).not.toContain(api);
+    console.log(`sessionkit/trpc/client bundled with @trpc: ${(text.length / 1024).toFixed(1)} KB minified`);
+  });
+
   it("builds the example page's script", async () => {
     const script = await clientBundle();
     expect(script).toContain("sessionkit-anti-csrf");

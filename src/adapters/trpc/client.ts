@@ -1,6 +1,7 @@
 // sessionkit/trpc/client: a tRPC client link that refreshes an expired session once (shared by
-// every concurrent failing call) and retries, plus the fetch that sends what anti-CSRF needs.
-// Browser-safe: imports nothing from the server side of sessionkit.
+// every concurrent failing call) and retries, plus the fetch that sends what anti-CSRF needs,
+// or, with a `tokenStore`, header mode's `Authorization: Bearer` (clients without cookies).
+// Browser-safe: imports nothing from the server side of sessionkit, and needs no DOM API.
 
 import type { TRPCLink } from "@trpc/client";
 import type { AnyRouter } from "@trpc/server";
@@ -10,6 +11,21 @@ import { observable } from "@trpc/server/observable";
 export interface AntiCsrfTokenStorage {
   get(): string | null | undefined;
   set(token: string | null): void;
+}
+
+/** The tokens header mode hands out (`st-access-token`, `st-refresh-token`, `front-token`, `anti-csrf` response headers). */
+export interface Tokens {
+  accessToken: string;
+  refreshToken?: string;
+  frontToken?: string;
+  antiCsrf?: string;
+}
+
+/** Where a client without cookies keeps its {@link Tokens} (memory, a file, the platform's secure storage). */
+export interface TokenStore {
+  get(): Tokens | undefined | Promise<Tokens | undefined>;
+  /** `undefined` clears the store (sign-out, a session that ended). */
+  set(tokens: Tokens | undefined): void | Promise<void>;
 }
 
 /** Options of {@link sessionRefreshLink}. */
@@ -36,6 +52,13 @@ export interface SessionRefreshLinkOptions {
    * HTTP links and `httpSubscriptionLink` open a new request per call and need nothing.
    */
   reconnect?: () => void | Promise<void>;
+  /**
+   * Header mode, for clients without cookies (React Native, Node, CLIs): the link's fetch sends
+   * `st-auth-mode: header` and `Authorization: Bearer <access token>`, keeps every token a response
+   * hands out in this store, refreshes with the refresh token, and clears the store when the
+   * server ends the session (`front-token: remove`, sign-out) or answers `UNAUTHORISED`.
+   */
+  tokenStore?: TokenStore;
 }
 
 /** The link, plus the fetch and headers the HTTP link needs for anti-CSRF. */
@@ -46,7 +69,7 @@ export type SessionRefreshLink<TRouter extends AnyRouter = AnyRouter> = TRPCLink
    * `anti-csrf` token (mode `via-token`), and keeps the token the server sends.
    */
   fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
-  /** The anti-CSRF headers to add to a request made with your own fetch. */
+  /** The headers to add to a request made with your own fetch: anti-CSRF, or with a `tokenStore` the last tokens' `Authorization`. */
   headers(): Record<string, string>;
   /** Refreshes the session now (one refresh at a time); true when it worked. */
   refresh(): Promise<boolean>;
@@ -76,12 +99,71 @@ function defaultStorage(): AntiCsrfTokenStorage {
   };
 }
 
+/** The session code the server put in the error (`sessionErrorFormatter`), if any. */
+function sessionCode(error: unknown): unknown {
+  return (error as { data?: { sessionCode?: unknown } } | null)?.data?.sessionCode;
+}
+
 /** The session code the server put in the error (`sessionErrorFormatter`), or a bare 401. */
 function needsRefresh(error: unknown): boolean {
-  const e = error as { data?: { sessionCode?: unknown; httpStatus?: unknown }; meta?: { response?: { status?: unknown } } };
-  const code = e?.data?.sessionCode;
+  const e = error as { data?: { httpStatus?: unknown }; meta?: { response?: { status?: unknown } } };
+  const code = sessionCode(error);
   if (typeof code === "string") return code === "TRY_REFRESH_TOKEN";
   return e?.data?.httpStatus === 401 || e?.meta?.response?.status === 401;
+}
+
+/**
+ * Header mode's bookkeeping over a {@link TokenStore}, byte for byte what supertokens-website's
+ * `saveTokensFromHeaders` and `setAuthorizationHeaderIfRequired` do: a token header replaces the
+ * kept token (an empty one clears it), `front-token: remove` clears everything, and the access
+ * token (the refresh token on refresh) goes out as `Authorization: Bearer`.
+ */
+function headerTokens(store: TokenStore) {
+  let last: Tokens | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  /** Store calls run one after another, so two responses never interleave a read and a write. */
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work);
+    queue = next.catch(() => {});
+    return next;
+  };
+  const read = () => serial(async () => (last = await store.get()));
+  const write = (tokens: Tokens | undefined) =>
+    serial(async () => {
+      last = tokens;
+      await store.set(tokens);
+    });
+  return {
+    read,
+    clear: () => write(undefined),
+    headers(tokens: Tokens | undefined, refresh: boolean): Record<string, string> {
+      const headers: Record<string, string> = { rid: refresh ? "session" : "anti-csrf", "st-auth-mode": "header" };
+      const token = refresh ? tokens?.refreshToken : tokens?.accessToken;
+      if (token) headers.authorization = `Bearer ${token}`;
+      if (tokens?.antiCsrf) headers["anti-csrf"] = tokens.antiCsrf;
+      return headers;
+    },
+    last: () => last,
+    async observe(response: Response): Promise<void> {
+      const h = response.headers;
+      const access = h.get("st-access-token");
+      const refresh = h.get("st-refresh-token");
+      const front = h.get("front-token");
+      const antiCsrf = h.get("anti-csrf");
+      if (front === "remove") return write(undefined);
+      if (access === null && refresh === null && front === null && antiCsrf === null) return;
+      const next: Partial<Tokens> = { ...(await read()) };
+      const apply = (key: keyof Tokens, value: string | null) => {
+        if (value === "") delete next[key];
+        else if (value !== null) next[key] = value;
+      };
+      apply("accessToken", access);
+      apply("refreshToken", refresh);
+      apply("frontToken", front);
+      apply("antiCsrf", antiCsrf);
+      await write(next.accessToken ? (next as Tokens) : undefined);
+    },
+  };
 }
 
 /**
@@ -95,12 +177,15 @@ function needsRefresh(error: unknown): boolean {
  * const session = sessionRefreshLink({ baseUrl: "/auth" });
  * createTRPCClient<AppRouter>({ links: [session, httpBatchLink({ url: "/trpc", fetch: session.fetch })] });
  * ```
+ *
+ * Without cookies (React Native, Node), pass a `tokenStore`: the same link then speaks header mode.
  */
 export function sessionRefreshLink<TRouter extends AnyRouter = AnyRouter>(
   options: SessionRefreshLinkOptions = {},
 ): SessionRefreshLink<TRouter> {
   const refreshUrl = options.refreshUrl ?? `${(options.baseUrl ?? "/auth").replace(/\/+$/, "")}/session/refresh`;
   const storage = options.tokenStorage ?? defaultStorage();
+  const tokens = options.tokenStore ? headerTokens(options.tokenStore) : undefined;
   const baseFetch = (input: RequestInfo | URL, init?: RequestInit) => (options.fetch ?? globalThis.fetch)(input, init);
 
   function observe(response: Response): void {
@@ -111,19 +196,36 @@ export function sessionRefreshLink<TRouter extends AnyRouter = AnyRouter>(
   }
 
   function headers(): Record<string, string> {
+    if (tokens) return tokens.headers(tokens.last(), false);
     const token = storage.get();
     return token ? { rid: "anti-csrf", "anti-csrf": token } : { rid: "anti-csrf" };
   }
 
   async function sessionFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
     const merged = new Headers(init.headers);
-    for (const [name, value] of Object.entries(headers())) if (!merged.has(name)) merged.set(name, value);
+    const own = tokens ? tokens.headers(await tokens.read(), false) : headers();
+    for (const [name, value] of Object.entries(own)) if (!merged.has(name)) merged.set(name, value);
+    if (tokens) {
+      // No cookies in header mode: credentials stay as the caller set them.
+      const response = await baseFetch(input, { ...init, headers: merged });
+      await tokens.observe(response);
+      return response;
+    }
     const response = await baseFetch(input, { ...init, headers: merged, credentials: init.credentials ?? "include" });
     observe(response);
     return response;
   }
 
   async function builtInRefresh(): Promise<boolean> {
+    if (tokens) {
+      const current = await tokens.read();
+      if (!current?.refreshToken) return false;
+      const response = await baseFetch(refreshUrl, { method: "POST", headers: tokens.headers(current, true) });
+      await tokens.observe(response);
+      await response.text().catch(() => "");
+      if (!response.ok && response.status < 500) await tokens.clear();
+      return response.ok;
+    }
     const token = storage.get();
     const response = await baseFetch(refreshUrl, {
       method: "POST",
@@ -195,8 +297,16 @@ export function sessionRefreshLink<TRouter extends AnyRouter = AnyRouter>(
               });
             },
             error: (error) => {
+              // The server says the session is gone: forget its tokens, then fail as usual.
+              if (tokens && sessionCode(error) === "UNAUTHORISED") {
+                void tokens.clear().then(
+                  () => observer.error(error),
+                  () => observer.error(error),
+                );
+                return;
+              }
               if (retried || stopped || !needsRefresh(error)) return observer.error(error);
-              // A refresh finished after this call left: the retry already carries fresh cookies.
+              // A refresh finished after this call left: the retry already carries fresh tokens.
               const ready = generation !== sentAt ? Promise.resolve(true) : refresh();
               void ready.then((ok) => {
                 if (stopped) return;

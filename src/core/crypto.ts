@@ -17,10 +17,20 @@ interface NodeCrypto {
 }
 
 function findNodeCrypto(): NodeCrypto | undefined {
+  // Workers' nodejs_compat offers a partial node:crypto (no JWK private keys, no one-shot sign):
+  // WebCrypto is the native path there.
+  if ((globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === "Cloudflare-Workers") return undefined;
   try {
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
     const found = proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
-    return typeof found?.createHmac === "function" && typeof found.sign === "function" ? found : undefined;
+    if (typeof found?.createHmac !== "function" || typeof found.sign !== "function") return undefined;
+    // A provider that cannot do what we need is no provider: probe it once.
+    found
+      .createHmac("sha256", found.createSecretKey(new Uint8Array(32)))
+      .update(new Uint8Array(1))
+      .digest();
+    found.createHash("sha256").update(new Uint8Array(1)).digest();
+    return found;
   } catch {
     return undefined;
   }
@@ -82,11 +92,16 @@ export async function signerFor(jwk: JsonWebKey, algorithm: string): Promise<Sig
   if (!params) throw new Error(`sessionkit: cannot sign with ${algorithm}`);
   const node = nodeCrypto;
   if (node) {
-    const key = node.createPrivateKey({ key: jwk, format: "jwk" });
-    // JWS wants ECDSA signatures as r ‖ s (IEEE P1363), not DER; Ed25519 takes no hash.
-    const options = algorithm === "ES256" ? { key, dsaEncoding: "ieee-p1363" } : key;
-    const hash = algorithm === "EdDSA" ? null : "sha256";
-    return async (input) => own(node.sign(hash, input, options));
+    try {
+      const key = node.createPrivateKey({ key: jwk, format: "jwk" });
+      // JWS wants ECDSA signatures as r ‖ s (IEEE P1363), not DER; Ed25519 takes no hash.
+      const options = algorithm === "ES256" ? { key, dsaEncoding: "ieee-p1363" } : key;
+      const hash = algorithm === "EdDSA" ? null : "sha256";
+      node.sign(hash, new Uint8Array(1), options);
+      return async (input) => own(node.sign(hash, input, options));
+    } catch {
+      // A runtime whose node:crypto lacks this key type or algorithm: sign on WebCrypto.
+    }
   }
   const { alg: _alg, key_ops: _ops, ext: _ext, use: _use, ...material } = jwk;
   const key = await crypto.subtle.importKey("jwk", material, params.import, false, ["sign"]);

@@ -61,7 +61,11 @@ export async function step(op: Op, user: User, serving: Target, checking?: Targe
         await serving.app(
           rawRequest("/login", {
             method: "POST",
-            headers: [["content-type", "application/json"]],
+            // The SDKs send rid on every call; without it a sign-in is refused as login CSRF.
+            headers: [
+              ["content-type", "application/json"],
+              ["rid", "anti-csrf"],
+            ],
             body: JSON.stringify({ userId: `fault-new-${Math.random()}` }),
           }),
         ),

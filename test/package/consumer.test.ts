@@ -107,7 +107,7 @@ describe("the installed package", () => {
       console.log(JSON.stringify(out));`;
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", probe], { cwd: trpcProject.dir });
     const opened = JSON.parse(stdout) as Record<string, string[] | string>;
-    expect(opened.sessionkit).toEqual(["Session", "SessionError", "createSessions", "isSessionError"]);
+    expect(opened.sessionkit).toEqual(["Session", "SessionError", "claim", "createSessions", "freshSession", "isSessionError"]);
     expect(opened["sessionkit/drizzle"]).toContain("drizzleStore");
     expect(opened["sessionkit/trpc"]).toContain("requireSession");
     expect(opened["sessionkit/trpc/client"]).toEqual(["sessionRefreshLink"]);

@@ -103,19 +103,23 @@ describe.each(["via-custom-header", "via-token", "none"] as const)("tRPC over We
     }
   });
 
-  it.runIf(antiCsrf === "via-token")("another origin that shows the anti-CSRF token in connectionParams gets the session", async () => {
-    expect(antiCsrfToken).toBeTruthy();
-    const page = await rawSocket(
-      live.wsUrl,
-      { origin: "https://mobile.example", cookie: jar.header("/") },
-      { antiCsrf: antiCsrfToken as string },
-    );
-    expect(dataOf(await page.call("query", "me"))).toBe(victim);
-    page.close();
-    const wrong = await rawSocket(live.wsUrl, { origin: "https://mobile.example", cookie: jar.header("/") }, { antiCsrf: "guess" });
-    expect(dataOf(await wrong.call("query", "whoami"))).toBeNull();
-    wrong.close();
-  });
+  // Only via-token has a token to show: the case exists only in that mode (no skipped test elsewhere).
+  (antiCsrf === "via-token" ? it : () => {})(
+    "another origin that shows the anti-CSRF token in connectionParams gets the session",
+    async () => {
+      expect(antiCsrfToken).toBeTruthy();
+      const page = await rawSocket(
+        live.wsUrl,
+        { origin: "https://mobile.example", cookie: jar.header("/") },
+        { antiCsrf: antiCsrfToken as string },
+      );
+      expect(dataOf(await page.call("query", "me"))).toBe(victim);
+      page.close();
+      const wrong = await rawSocket(live.wsUrl, { origin: "https://mobile.example", cookie: jar.header("/") }, { antiCsrf: "guess" });
+      expect(dataOf(await wrong.call("query", "whoami"))).toBeNull();
+      wrong.close();
+    },
+  );
 });
 
 /** The claims of the jar's access token (a test may look inside; a page cannot, it is HttpOnly). */

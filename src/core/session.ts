@@ -109,19 +109,18 @@ export class Session<P extends JsonObject = JsonObject> {
     await this.#replacePayload({ ...payload, ...claimsOnly }, "update the JWT payload");
   }
 
+  /** A new access token for this session (same user, handle, sign-in time and transfer method) with `payload`. */
+  #issue(payload: JsonObject) {
+    return this.#engine.issueAccess(this.#claims.userId, this.#claims.handle, payload, this.#claims.authTime, this.#writer.transfer);
+  }
+
   /** Stores the full payload (custom + claims) and issues an access token with it on this response. */
   async #replacePayload(payload: JsonObject, what: string): Promise<void> {
     this.#writer.assertOpen(what);
     const engine = this.#engine;
     const stored = await engine.run(() => engine.options.store.setJWTPayload(this.#claims.handle, payload, engine.now()));
     if (!stored) throw engine.error("UNAUTHORISED", "the session no longer exists", this.#writer);
-    const { issued, claims } = await engine.issueAccess(
-      this.#claims.userId,
-      this.#claims.handle,
-      payload,
-      this.#claims.authTime,
-      this.#writer.transfer,
-    );
+    const { issued, claims } = await this.#issue(payload);
     this.#writer.assertOpen(what);
     engine.transport.write(this.#writer, issued);
     this.#claims = claims;
@@ -136,13 +135,7 @@ export class Session<P extends JsonObject = JsonObject> {
     if (this.#writer.sent) return;
     const engine = this.#engine;
     const payload = await engine.claims.withAll(this.#claims.userId, engine.claims.custom(this.#claims.payload));
-    const { issued, claims } = await engine.issueAccess(
-      this.#claims.userId,
-      this.#claims.handle,
-      payload,
-      this.#claims.authTime,
-      this.#writer.transfer,
-    );
+    const { issued, claims } = await this.#issue(payload);
     if (this.#writer.sent) return;
     engine.transport.write(this.#writer, issued);
     this.#claims = claims;

@@ -3,7 +3,7 @@
 // up with `npm ci` on a lock cut from the repository's (./lockfile.ts), compiled with the
 // project's own TypeScript. The installed node_modules are cached per tarball and dependency list.
 
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   cpSync,
@@ -19,9 +19,9 @@ import {
 } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { packTarball, repoRoot } from "../../scripts/pack.js";
+import { type Started, startServer as startChild } from "../runtimes/spawn.js";
 import { consumerLock, lockedVersion } from "./lockfile.js";
 
 const run = promisify(execFile);
@@ -41,12 +41,20 @@ const NEXT_PACKAGES = ["next", "react", "react-dom", "@types/react", "@types/rea
 
 export type Framework = keyof typeof FRAMEWORKS;
 
+/** The Postgres driver of a project besides COMMON's postgres.js and PGlite. */
+const DRIVERS = {
+  postgres: [],
+  "node-postgres": ["pg", "@types/pg"],
+} as const;
+
+export type Driver = keyof typeof DRIVERS;
+
 export interface Project {
   dir: string;
   /** Runs `node dist/<file>.js` in the project and returns the last line it printed, parsed as JSON. */
   runScript(file: string, args: string[], env?: Record<string, string>): Promise<unknown>;
-  /** Starts `node dist/<framework>-server.js`; resolves with its URL once it listens. */
-  startServer(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }>;
+  /** Starts `node [nodeArgs] dist/<framework>-server.js`; resolves once it printed its URL. */
+  startServer(env: Record<string, string>, nodeArgs?: string[]): Promise<Started>;
   /** True when `node_modules/<name>` exists in the project. */
   has(name: string): boolean;
   /** Stops the servers still running and removes this run's folder (the installed cache stays). */
@@ -109,8 +117,10 @@ async function installed(label: string, packages: readonly string[]): Promise<{ 
   return { dir, hash: key };
 }
 
-export async function consumerProject(framework: Framework): Promise<Project> {
-  const { dir } = await installed(framework, [...COMMON, ...FRAMEWORKS[framework]]);
+export async function consumerProject(framework: Framework, options: { driver?: Driver } = {}): Promise<Project> {
+  const driver = options.driver ?? "postgres";
+  const label = driver === "postgres" ? framework : `${framework}-${driver}`;
+  const { dir } = await installed(label, [...COMMON, ...FRAMEWORKS[framework], ...DRIVERS[driver]]);
 
   // Each run works in a folder of its own (other runs may be using the cache at the same time):
   // fresh sources and build, the cached node_modules linked in.
@@ -118,61 +128,42 @@ export async function consumerProject(framework: Framework): Promise<Project> {
   mkdirSync(join(work, "src"), { recursive: true });
   symlinkSync(join(dir, "node_modules"), join(work, "node_modules"), "dir");
   cpSync(join(dir, "package.json"), join(work, "package.json"));
+  // The database module: db.ts (postgres.js or PGlite), or <driver>-db.ts in its place.
+  const dbFile = driver === "postgres" ? "db.ts" : `${driver}-db.ts`;
+  cpSync(join(FIXTURES, dbFile), join(work, "src", "db.ts"));
   for (const file of readdirSync(FIXTURES)) {
-    if (file === "db.ts" || file.startsWith(`${framework}-`)) cpSync(join(FIXTURES, file), join(work, "src", file));
+    if (file.startsWith(`${framework}-`)) cpSync(join(FIXTURES, file), join(work, "src", file));
   }
   const tsconfig = JSON.parse(readFileSync(join(FIXTURES, "tsconfig.json"), "utf8")) as { include: string[] };
   writeFileSync(join(work, "tsconfig.json"), JSON.stringify({ ...tsconfig, include: ["src"] }, null, 2));
   await run(process.execPath, [join(work, "node_modules/typescript/bin/tsc"), "-p", work], { cwd: work }).catch(
     (error: { stdout?: string; stderr?: string }) => {
-      throw new Error(`the ${framework} consumer does not compile against the packed types:\n${error.stdout}${error.stderr}`);
+      throw new Error(`the ${label} consumer does not compile against the packed types:\n${error.stdout}${error.stderr}`);
     },
   );
 
-  const children = new Set<ChildProcess>();
+  const servers = new Set<Started>();
   return {
     dir: work,
     has: (name) => existsSync(join(work, "node_modules", name)),
     async dispose() {
-      for (const child of children) child.kill("SIGKILL");
+      await Promise.all([...servers].map((server) => server.stop()));
       rmSync(work, { recursive: true, force: true });
     },
     async runScript(file, args, env = {}) {
       const { stdout } = await run(process.execPath, [join(work, "dist", `${file}.js`), ...args], {
         cwd: work,
         env: { ...process.env, ...env },
+        // A script that never lets go of its event loop (an open pool, a listener) fails the test instead of hanging it.
+        timeout: 30_000,
+        killSignal: "SIGKILL",
       });
       return JSON.parse(stdout.trim().split("\n").at(-1) ?? "null");
     },
-    startServer(env) {
-      const child = spawn(process.execPath, [join(work, "dist", `${framework}-server.js`)], {
-        cwd: work,
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      children.add(child);
-      let stderr = "";
-      child.stderr?.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      const stop = async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill("SIGTERM");
-          const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-          await exited;
-          clearTimeout(timer);
-        }
-        children.delete(child);
-      };
-      return new Promise((resolve, reject) => {
-        const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-        lines.once("line", (line) => {
-          const { url } = JSON.parse(line) as { url: string };
-          resolve({ url, stop });
-        });
-        child.once("exit", (code) => reject(new Error(`the ${framework} server exited (${code}) before listening:\n${stderr}`)));
-      });
+    async startServer(env, nodeArgs = []) {
+      const server = await startChild(process.execPath, [...nodeArgs, join(work, "dist", `${framework}-server.js`)], { cwd: work, env });
+      servers.add(server);
+      return server;
     },
   };
 }

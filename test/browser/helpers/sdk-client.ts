@@ -12,6 +12,7 @@ interface SdkSession {
   getAccessTokenPayloadSecurely(): Promise<Record<string, unknown>>;
   attemptRefreshingSession(): Promise<boolean>;
   signOut(): Promise<void>;
+  getAccessToken(): Promise<string | undefined>;
 }
 declare const supertokensSession: SdkSession;
 const api = (window as unknown as { API: string }).API;
@@ -64,8 +65,21 @@ const sk = {
     return (await fetch(`${api}/auth/jwt/jwks.json`)).json();
   },
   linkRefreshes: () => linkRefreshes,
+  /** The SDK's getAccessToken(): the stored header-mode token (or the exposed one in cookie mode). */
+  accessToken: () => supertokensSession.getAccessToken(),
   clockSkew: () => Number(localStorage.getItem("__st_clockSkewInMillis") ?? "0"),
   frontCookies: () => document.cookie,
+  /** The tokens header mode keeps in the page's own cookies (supertokens-website setToken: st-access-token, st-refresh-token). */
+  storedTokens(): { access?: string; refresh?: string } {
+    const jar = new Map(document.cookie.split("; ").map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+    return { access: jar.get("st-access-token") || undefined, refresh: jar.get("st-refresh-token") || undefined };
+  },
+  /** A refresh sent by hand through the SDK-patched fetch (no cross-tab lock), with this Authorization. */
+  async refreshWith(authorization: string | undefined): Promise<number> {
+    const headers: Record<string, string> = { rid: "session" };
+    if (authorization !== undefined) headers.authorization = authorization;
+    return (await fetch(`${api}/auth/session/refresh`, { method: "POST", headers, credentials: "include" })).status;
+  },
   st: supertokensSession,
 };
 

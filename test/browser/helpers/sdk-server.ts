@@ -15,7 +15,7 @@ import { createYoga } from "graphql-yoga";
 import { serveFetch } from "../../../examples/trpc/serve.js";
 import { useSessions } from "../../../src/adapters/graphql/index.js";
 import { createSessionContext, sessionResponseMeta } from "../../../src/adapters/trpc/index.js";
-import { type AntiCsrfMode, type RevocationMode, type Sessions, createSessions } from "../../../src/index.js";
+import { type AntiCsrfMode, type RevocationMode, type Sessions, type TokenTransfer, createSessions } from "../../../src/index.js";
 import { type AnyPgDatabase, drizzleStore } from "../../../src/storage/index.js";
 import { sdkRouter, sdkSchema } from "./sdk-app.js";
 
@@ -31,7 +31,12 @@ export interface SdkServerOptions {
   /** `fetch`: `sessions.handle` and the fetch adapters; `node`: `sessions.middleware()` and the Node ones. */
   adapter: "fetch" | "node";
   revocation?: RevocationMode;
+  /** The server's `tokenTransfer` (default `"any"`); each page picks its SDK mode with `?mode=`. */
+  tokenTransfer?: TokenTransfer;
 }
+
+/** The SDK's `tokenTransferMethod` of a page: `pageUrl` is cookie mode, `${pageUrl}?mode=header` header mode. */
+export type SdkMode = "cookie" | "header";
 
 /** A request the API answered. */
 export interface Served {
@@ -89,7 +94,7 @@ function clientBundle(): Promise<string> {
   return clientScript;
 }
 
-function pageHtml(apiOrigin: string): string {
+function pageHtml(apiOrigin: string, mode: SdkMode): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>sessionkit × supertokens-web-js</title><link rel="icon" href="data:,"></head>
 <body><p id="ready">loading</p>
 <script>window.API = ${JSON.stringify(apiOrigin)};</script>
@@ -97,7 +102,7 @@ function pageHtml(apiOrigin: string): string {
 <script>
   supertokens.init({
     appInfo: { appName: "sessionkit browser test", apiDomain: window.API, apiBasePath: "/auth" },
-    recipeList: [supertokensSession.init()],
+    recipeList: [supertokensSession.init({ tokenTransferMethod: ${JSON.stringify(mode)} })],
   });
 </script>
 <script src="/client.js"></script>
@@ -106,8 +111,10 @@ function pageHtml(apiOrigin: string): string {
 
 /** Answers the page routes; false when the request is not for the page. */
 async function servePage(req: IncomingMessage, res: ServerResponse, apiOrigin: string): Promise<boolean> {
-  const path = (req.url ?? "/").split("?")[0] ?? "/";
-  const body = path === "/" ? pageHtml(apiOrigin) : path === "/client.js" ? await clientBundle() : sdkBundles().get(path);
+  const url = new URL(req.url ?? "/", "http://page");
+  const path = url.pathname;
+  const mode: SdkMode = url.searchParams.get("mode") === "header" ? "header" : "cookie";
+  const body = path === "/" ? pageHtml(apiOrigin, mode) : path === "/client.js" ? await clientBundle() : sdkBundles().get(path);
   if (body === undefined) return false;
   res.setHeader("content-type", path === "/" ? "text/html; charset=utf-8" : "text/javascript; charset=utf-8");
   res.setHeader("cache-control", "no-store");
@@ -174,6 +181,7 @@ export async function startSdkServer(options: SdkServerOptions): Promise<SdkServ
     cookies: { secure: false },
     now: () => Date.now() + offset,
     onWarning: () => {},
+    ...(options.tokenTransfer ? { tokenTransfer: options.tokenTransfer } : {}),
     ...(options.crossOrigin ? { cors: { origins: [pageOrigin] } } : {}),
   });
   const createContext = createSessionContext(sessions);

@@ -1,0 +1,35 @@
+// The unmodified SuperTokens frontend SDK (supertokens-web-js 0.16.0, its browser bundle) in
+// headless Chromium with `tokenTransferMethod: "header"` against sessionkit (issue 20): across
+// origins through the Node handlers (the token headers must be exposed by CORS; anti-CSRF
+// via-token for the cookie client of the mixed step), and on one origin through the fetch
+// handlers with `tokenTransfer: "header"`.
+
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import { type TestDb, createTestDb } from "../helpers/db.js";
+import { describeInChromium, launchChromium } from "./helpers/chromium.js";
+import { sdkHeaderSteps } from "./helpers/sdk-header-scenarios.js";
+
+describeInChromium("supertokens-web-js in Chromium, tokenTransferMethod header", () => {
+  let browser: Browser;
+  let db: TestDb;
+  beforeAll(async () => {
+    [browser, db] = await Promise.all([launchChromium(), createTestDb()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await db?.close();
+  });
+  const env = { browser: () => browser, db: () => db };
+
+  sdkHeaderSteps(
+    { antiCsrf: "via-token", crossOrigin: true, adapter: "node" },
+    ["probe", "signIn", "protected", "expiry", "payload", "revoke", "signOut", "tabs", "replay", "mixed"],
+    env,
+  );
+  sdkHeaderSteps(
+    { antiCsrf: "via-custom-header", crossOrigin: false, adapter: "fetch", tokenTransfer: "header", revocation: "check-database" },
+    ["probe", "signIn", "protected", "expiry", "payload", "revoke", "signOut", "tabs"],
+    env,
+  );
+});

@@ -54,6 +54,17 @@ export function isSessionError(error: unknown): error is SessionError {
   );
 }
 
+/**
+ * The JSON body sessionkit's own routes answer for a session error, as supertokens-node's
+ * session recipe does (lib/ts/recipe/session/utils.ts: `sendNon200ResponseWithMessage` for 401s,
+ * `sendInvalidClaimResponse` for 403: `{ message: "invalid claim", claimValidationErrors }`).
+ */
+export function wireBody(error: SessionError): { message: string; claimValidationErrors?: readonly ClaimValidationError[] } {
+  return error.code === "INVALID_CLAIM"
+    ? { message: wireMessage(error.code), claimValidationErrors: error.claimValidationErrors }
+    : { message: wireMessage(error.code) };
+}
+
 /** The `message` of a 401 body on the wire, per code (WIRE.md). */
 export function wireMessage(code: SessionErrorCode): string {
   switch (code) {

@@ -4,7 +4,7 @@
 import type { CorsPolicy } from "./cors.js";
 import { duplicateCookiesAnswer } from "./duplicate-cookies.js";
 import type { Engine } from "./engine.js";
-import { isSessionError, wireMessage } from "./errors.js";
+import { isSessionError, wireBody } from "./errors.js";
 import { type NodeResponseLike, type SessionRequest, requestMethod, requestPath } from "./http.js";
 import { refreshSession } from "./lifecycle.js";
 import { Session } from "./session.js";
@@ -25,12 +25,9 @@ function errorResponse(error: unknown, headers: Headers, engine: Engine, route: 
   if (isSessionError(error)) {
     if (error.code === "GENERAL_ERROR") diagnostics.warn(error.message, error.cause);
     else diagnostics.refused(error, `at ${route}`);
-    // supertokens-node's body for a failed claim check: the SDK's claim readers parse it.
-    const body =
-      error.code === "INVALID_CLAIM"
-        ? { message: wireMessage(error.code), claimValidationErrors: error.claimValidationErrors }
-        : { message: wireMessage(error.code) };
-    return json(error.status, body, headers);
+    // No route of sessionkit runs claim validators (nor do supertokens-node's refresh and
+    // sign-out), but a failed claim check would answer supertokens-node's bytes, which the SDK reads.
+    return json(error.status, wireBody(error), headers);
   }
   diagnostics.warn("unexpected error in a session route", error);
   return json(500, { message: "internal error" }, headers);

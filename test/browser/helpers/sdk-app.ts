@@ -1,13 +1,17 @@
 // The API the SDK pages talk to: one `sessions` instance behind a tRPC router and a Yoga schema,
 // each able to sign in, read the session, change the payload and sign out from inside a
-// procedure or a resolver.
+// procedure or a resolver; a role claim guards one procedure and one field.
 
 import { TRPCError, initTRPC } from "@trpc/server";
 import { createSchema } from "graphql-yoga";
 import { z } from "zod";
 import { type AuthedContext, type SessionContext as GraphqlContext, authDirective } from "../../../src/adapters/graphql/index.js";
 import { type SessionContext, requireSession, sessionErrorFormatter } from "../../../src/adapters/trpc/index.js";
-import type { Session } from "../../../src/index.js";
+import { type Session, claim } from "../../../src/index.js";
+
+/** SuperTokens' role claim key; a user id ending in "-admin" holds the admin role. */
+export const sdkRoles = claim<string[]>("st-role", { fetch: (userId) => (userId.endsWith("-admin") ? ["admin"] : []) });
+const isAdmin = sdkRoles.includes("admin");
 
 const t = initTRPC.context<SessionContext>().create({ errorFormatter: sessionErrorFormatter });
 const protectedProcedure = t.procedure.use(requireSession());
@@ -34,6 +38,10 @@ export const sdkRouter = t.router({
     if (ctx.session.getJWTPayload().role !== "admin") throw new TRPCError({ code: "FORBIDDEN", message: "admins only" });
     return "secret";
   }),
+  /** Behind a claim: 403 FORBIDDEN / INVALID_CLAIM for non-admins, which must not start a refresh or sign out. */
+  adminByClaim: protectedProcedure
+    .use(requireSession({ claims: [isAdmin] }))
+    .query(({ ctx }) => `claim secret for ${ctx.session.getUserId()}`),
   signOut: protectedProcedure.mutation(async ({ ctx }) => {
     await ctx.session.revokeSession();
     return true;
@@ -42,7 +50,7 @@ export const sdkRouter = t.router({
 
 export type SdkRouter = typeof sdkRouter;
 
-const { authDirectiveTypeDefs, authDirectiveTransformer } = authDirective();
+const { authDirectiveTypeDefs, authDirectiveTransformer } = authDirective({ policies: { admin: [isAdmin] } });
 type Authed = AuthedContext<GraphqlContext>;
 const me = (session: Session) => ({ ...whoami(session), payload: JSON.stringify(session.getJWTPayload()) });
 
@@ -52,7 +60,7 @@ export const sdkSchema = authDirectiveTransformer(
       authDirectiveTypeDefs,
       /* GraphQL */ `
         type Me { userId: String!  handle: String!  payload: String! }
-        type Query { hello: String!  me: Me! @auth }
+        type Query { hello: String!  me: Me! @auth  adminSecret: String! @auth(requires: ["admin"]) }
         type Mutation {
           signIn(userId: String!, role: String): Me!
           setPayload(key: String!, value: String!): Me! @auth
@@ -64,6 +72,7 @@ export const sdkSchema = authDirectiveTransformer(
       Query: {
         hello: (_: unknown, __: unknown, ctx: GraphqlContext) => (ctx.session ? "hello again" : "hello"),
         me: (_: unknown, __: unknown, ctx: Authed) => me(ctx.session),
+        adminSecret: (_: unknown, __: unknown, ctx: Authed) => `claim secret for ${ctx.session.getUserId()}`,
       },
       Mutation: {
         async signIn(_: unknown, args: { userId: string; role?: string }, ctx: GraphqlContext) {

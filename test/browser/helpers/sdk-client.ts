@@ -32,15 +32,18 @@ const batched = createTRPCClient<SdkRouter>({ links: [session, httpBatchLink(htt
 const single = createTRPCClient<SdkRouter>({ links: [session, httpLink(http)] });
 
 /** A call's outcome, serialisable for page.evaluate. */
-export type Outcome = { ok: true; data: unknown } | { ok: false; status?: number; code?: string; sessionCode?: string; message: string };
+export type Outcome =
+  | { ok: true; data: unknown }
+  | { ok: false; status?: number; code?: string; sessionCode?: string; claimValidationErrors?: unknown; message: string };
 
 async function outcome(call: Promise<unknown>): Promise<Outcome> {
   try {
     return { ok: true, data: await call };
   } catch (error) {
     if (!(error instanceof TRPCClientError)) return { ok: false, message: String(error) };
-    const data = error.data as { httpStatus?: number; code?: string; sessionCode?: string } | undefined;
-    return { ok: false, status: data?.httpStatus, code: data?.code, sessionCode: data?.sessionCode, message: error.message };
+    const data = error.data as { httpStatus?: number; code?: string; sessionCode?: string; claimValidationErrors?: unknown } | undefined;
+    const claims = data?.claimValidationErrors === undefined ? {} : { claimValidationErrors: data.claimValidationErrors };
+    return { ok: false, status: data?.httpStatus, code: data?.code, sessionCode: data?.sessionCode, ...claims, message: error.message };
   }
 }
 
@@ -50,6 +53,7 @@ const sk = {
   signIn: (userId: string, payload?: Record<string, string>) => outcome(single.signIn.mutate({ userId, payload })),
   setPayload: (payload: Record<string, string>) => outcome(single.setPayload.mutate(payload)),
   adminOnly: () => outcome(single.adminOnly.query()),
+  adminByClaim: () => outcome(single.adminByClaim.query()),
   signOutMutation: () => outcome(single.signOut.mutate()),
   /** Two calls in one batched request. */
   whoamiAndHello: () => Promise.all([outcome(batched.whoami.query()), outcome(batched.hello.query())]),

@@ -17,7 +17,7 @@ import { useSessions } from "../../../src/adapters/graphql/index.js";
 import { createSessionContext, sessionResponseMeta } from "../../../src/adapters/trpc/index.js";
 import { type AntiCsrfMode, type RevocationMode, type Sessions, type TokenTransfer, createSessions } from "../../../src/index.js";
 import { type AnyPgDatabase, drizzleStore } from "../../../src/storage/index.js";
-import { sdkRouter, sdkSchema } from "./sdk-app.js";
+import { sdkRoles, sdkRouter, sdkSchema } from "./sdk-app.js";
 
 const BUNDLES = join(process.cwd(), "node_modules", "supertokens-web-js", "bundle");
 /** Grace window of the test servers, in seconds of server time. */
@@ -178,6 +178,7 @@ export async function startSdkServer(options: SdkServerOptions): Promise<SdkServ
     antiCsrf: options.antiCsrf,
     revocation: options.revocation ?? "notify",
     refreshGraceSeconds: GRACE_SECONDS,
+    claims: [sdkRoles],
     cookies: { secure: false },
     now: () => Date.now() + offset,
     onWarning: () => {},

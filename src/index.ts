@@ -10,6 +10,7 @@ export { claim, freshSession } from "./core/claims.js";
 export type { Claim, ClaimInput, ClaimOptions, ClaimValidator } from "./core/claims.js";
 export type { RevocationReason, SessionEvent, SessionEventName, SessionHooks } from "./core/events.js";
 export type { NewSessionInput, GetSessionOptions } from "./core/engine.js";
+export type { SessionSummary, TrustProxy } from "./core/devices.js";
 export type {
   AntiCsrfMode,
   CorsOptions,
@@ -33,6 +34,7 @@ export type {
   RevokeInput,
   RotateRefreshInput,
   RotateRefreshResult,
+  SessionCap,
   SessionRecord,
   SessionStore,
 } from "./core/store.js";

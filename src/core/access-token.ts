@@ -89,7 +89,13 @@ export class AccessTokens {
 
   constructor(
     private readonly keys: KeyRing,
-    private readonly options: { accessTokenTtl: number; tokenCacheSize: number; now: () => number; issuer?: string | undefined },
+    private readonly options: {
+      accessTokenTtl: number;
+      tokenCacheSize: number;
+      now: () => number;
+      issuer?: string | undefined;
+      maxLifetime?: number | undefined;
+    },
   ) {
     this.#cache = new TokenCache(options.tokenCacheSize);
   }
@@ -115,7 +121,10 @@ export class AccessTokens {
   }): Promise<{ token: string; claims: AccessClaims; fullPayload: JsonObject }> {
     const { kid, algorithm, sign } = await this.keys.signingKey();
     const iat = Math.floor(this.options.now() / 1000);
-    const exp = iat + this.options.accessTokenTtl;
+    let exp = iat + this.options.accessTokenTtl;
+    // maxLifetime: no access token outlives the session's absolute end (unknown for 0.1 tokens: authTime 0).
+    const { maxLifetime } = this.options;
+    if (maxLifetime !== undefined && input.authTime > 0) exp = Math.min(exp, Math.floor((input.authTime + maxLifetime * 1000) / 1000));
     const fullPayload: JsonObject = {
       ...input.payload,
       sub: input.userId,

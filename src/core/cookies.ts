@@ -46,7 +46,8 @@ export type SameSite = "lax" | "strict" | "none";
 
 export interface CookieAttributes {
   path: string;
-  expires: Date;
+  /** Absent: a session cookie, gone when the browser closes. */
+  expires: Date | undefined;
   httpOnly: boolean;
   secure: boolean;
   sameSite: SameSite;
@@ -57,8 +58,11 @@ const SAME_SITE: Record<SameSite, string> = { lax: "Lax", strict: "Strict", none
 
 /** Serialises one Set-Cookie value. Values we write are base64url, JWTs or empty: no encoding needed. */
 export function serializeCookie(name: string, value: string, attributes: CookieAttributes): string {
-  let out = `${name}=${value}; Path=${attributes.path}; Expires=${attributes.expires.toUTCString()}`;
-  if (attributes.expires.getTime() <= 0) out += "; Max-Age=0";
+  let out = `${name}=${value}; Path=${attributes.path}`;
+  if (attributes.expires !== undefined) {
+    out += `; Expires=${attributes.expires.toUTCString()}`;
+    if (attributes.expires.getTime() <= 0) out += "; Max-Age=0";
+  }
   if (attributes.domain) out += `; Domain=${attributes.domain}`;
   if (attributes.httpOnly) out += "; HttpOnly";
   if (attributes.secure) out += "; Secure";

@@ -15,7 +15,7 @@ import { LiveSessions } from "./live.js";
 import { notifyGuard } from "./notify.js";
 import type { ResolvedOptions } from "./options.js";
 import { type RevocationGuard, checkDatabase, trustTokens } from "./revocation.js";
-import type { JsonObject } from "./store.js";
+import type { JsonObject, RevokeInput } from "./store.js";
 import { type IssuedAccess, TokenTransport } from "./transport.js";
 
 /** Input of `createNewSession`. */
@@ -26,6 +26,8 @@ export interface NewSessionInput<P extends JsonObject = JsonObject> {
   jwtPayload?: P;
   /** Private JSON data kept only in the database. */
   sessionData?: unknown;
+  /** false: both auth cookies last for the browser session only, at sign-in and every later response (default true). */
+  remember?: boolean;
 }
 
 /** Options of `getSession`. */
@@ -238,18 +240,21 @@ export class Engine {
    * Revokes sessions in the store and in this process; returns the revoked handles. Reports each
    * as `revoked` (and `theft`) here, on the instance that made the call, never where it is heard.
    */
-  async revoke(by: { handle: string } | { userId: string }, reason?: RevocationReason): Promise<string[]> {
+  async revoke(by: RevokeInput["by"], reason?: RevocationReason): Promise<string[]> {
     const notifyChannel = this.options.revocation === "notify" ? this.options.notifyChannel : undefined;
     const now = this.now();
     const revoked = await this.run(() => this.options.store.revoke({ by, now, notifyChannel }));
-    const handles = revoked.map((r) => r.handle);
-    this.revocation.noteRevoked(handles);
-    const why = reason ?? ("handle" in by ? "revokedByHandle" : "revokedByUser");
+    this.noteRevoked(revoked, now, reason ?? ("handle" in by ? "revokedByHandle" : "revokedByUser"));
+    return revoked.map((r) => r.handle);
+  }
+
+  /** Sessions the store has ended (a revocation, or a sign-in beyond `maxSessionsPerUser`): refused here at once, and reported. */
+  noteRevoked(revoked: ReadonlyArray<{ handle: string; userId: string }>, now: Date, why: RevocationReason): void {
+    this.revocation.noteRevoked(revoked.map((r) => r.handle));
     for (const { handle, userId } of revoked) {
       this.events.emit("revoked", { handle, userId, at: now, reason: why });
       if (why === "theft") this.events.emit("theft", { handle, userId, at: now, reason: why });
     }
-    return handles;
   }
 
   assertNewSessionInput(input: NewSessionInput): void {
@@ -261,5 +266,6 @@ export class Engine {
       assertCustomPayload(input.jwtPayload);
       this.claims.assertNotClaims(input.jwtPayload);
     }
+    if (input.remember !== undefined && typeof input.remember !== "boolean") throw new TypeError("sessionkit: remember must be a boolean");
   }
 }

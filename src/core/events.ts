@@ -4,7 +4,8 @@
 // number, and a hook that throws, rejects or hangs is reported through `onWarning`.
 
 import type { Diagnostics } from "./diagnostics.js";
-import { type SessionRequest, readHeader } from "./http.js";
+import { type TrustProxy, deviceOf } from "./devices.js";
+import type { SessionRequest } from "./http.js";
 
 /** Why a session ended. Sessions ended by a cap or a lifetime count as revoked too. */
 export type RevocationReason =
@@ -48,14 +49,10 @@ export type SessionHooks = { [Name in SessionEventName]?: (event: SessionEvent) 
 
 /** Hooks still running beyond this are not started: events are dropped, with a warning. */
 const MAX_IN_FLIGHT = 1000;
-/** Longest User-Agent kept in an event. */
-const USER_AGENT_MAX = 512;
-
-/** Where an event's request came from: its User-Agent (and, once devices land, its IP). */
-export function clientOf(request: SessionRequest | undefined): Pick<SessionEvent, "userAgent" | "ip"> {
-  if (!request) return {};
-  const userAgent = readHeader(request, "user-agent");
-  return userAgent ? { userAgent: userAgent.slice(0, USER_AGENT_MAX) } : {};
+/** Where an event's request came from: its User-Agent (bounded) and IP (as `trustProxy` finds it), where known. */
+export function clientOf(request: SessionRequest | undefined, trustProxy: TrustProxy): Pick<SessionEvent, "userAgent" | "ip"> {
+  const { userAgent, ip } = deviceOf(request, trustProxy);
+  return { ...(userAgent === undefined ? {} : { userAgent }), ...(ip === undefined ? {} : { ip }) };
 }
 
 export class SessionEvents {

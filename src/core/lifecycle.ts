@@ -2,6 +2,7 @@
 
 import { refuseDuplicateCookies } from "./duplicate-cookies.js";
 import { base64url, fromBase64url, timingSafeEqual } from "./encoding.js";
+import { deviceOf } from "./devices.js";
 import type { Engine, NewSessionInput } from "./engine.js";
 import { ResponseWriter, type SessionRequest, type SessionResponse, readHeader } from "./http.js";
 import { legacyNextSecret, mintRefreshToken, nextSecret, openRefreshToken } from "./refresh-token.js";
@@ -52,28 +53,48 @@ export async function createNewSession(
   const handle = engine.newHandle();
   const refreshKey = await engine.run(() => engine.keys.refreshKey());
   const refreshToken = await mintRefreshToken(refreshKey, { handle, generation: 0, secret: options.randomBytes(32) });
-  const expiresAt = new Date(now + options.refreshTokenTtl * 1000);
+  // The idle expiry, never beyond the absolute one.
+  const expiresAt = new Date(now + Math.min(options.refreshTokenTtl, options.maxLifetime ?? Number.POSITIVE_INFINITY) * 1000);
   // Claims are fetched at sign-in and kept with the payload (row and token): a refresh reads them back.
   const jwtPayload = await engine.claims.withAll(input.userId, input.jwtPayload ?? {});
+  const remember = input.remember !== false;
+  const device = deviceOf(request, options.trustProxy);
   // Sign first so a key problem fails before anything is stored.
   const { issued, claims } = await engine.issueAccess(input.userId, handle, jwtPayload, now, transfer);
-  await engine.run(async () =>
-    options.store.createSession({
-      handle,
-      userId: input.userId,
-      jwtPayload,
-      sessionData,
-      refreshHash: refreshToken.stored,
-      createdAt: new Date(now),
-      expiresAt,
-    }),
+  const cap =
+    options.maxSessionsPerUser === undefined
+      ? undefined
+      : { maxSessions: options.maxSessionsPerUser, notifyChannel: options.revocation === "notify" ? options.notifyChannel : undefined };
+  const evicted = await engine.run(async () =>
+    options.store.createSession(
+      {
+        handle,
+        userId: input.userId,
+        jwtPayload,
+        sessionData,
+        refreshHash: refreshToken.stored,
+        createdAt: new Date(now),
+        expiresAt,
+        ...device,
+        remember,
+      },
+      cap,
+    ),
   );
-  if (engine.events.wants("created"))
-    engine.events.emit("created", { handle, userId: input.userId, at: new Date(now), ...clientOf(request) });
+  if (engine.events.wants("created")) {
+    engine.events.emit("created", { handle, userId: input.userId, at: new Date(now), ...clientOf(request, options.trustProxy) });
+  }
+  // Sessions ended by the cap are revoked like any other (logged and notified in the same statement).
+  if (evicted.length > 0)
+    engine.noteRevoked(
+      evicted.map((h) => ({ handle: h, userId: input.userId })),
+      new Date(now),
+      "maxSessionsPerUser",
+    );
   writer.assertOpen("create a session");
   // A client switching methods at sign-in loses the other method's old tokens (supertokens-node does the same).
   if (request) clearOtherMethod(engine, writer, request, transfer, "access");
-  engine.transport.write(writer, issued, { token: refreshToken.token, expiresAt });
+  engine.transport.write(writer, issued, { token: refreshToken.token, expiresAt }, remember);
   return new Session(engine, claims, writer);
 }
 
@@ -109,6 +130,7 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
     }
   }
 
+  const device = deviceOf(request, options.trustProxy);
   const nonce = options.randomBytes(32);
   const next = await mintRefreshToken(key, {
     handle: parts.handle,
@@ -127,9 +149,16 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
       nextGeneration: parts.generation + 1,
       now: new Date(now),
       expiresAt: new Date(now + options.refreshTokenTtl * 1000),
+      ip: device.ip,
+      maxLifetime: options.maxLifetime,
     }),
   );
-  if (!row) throw fail("UNAUTHORISED", "the session has expired or was revoked");
+  if (!row) {
+    // Past maxLifetime the row may still be there (the statement no longer rotates it): end it as
+    // a revocation (logged and notified), one more round trip on this failure path only.
+    if (options.maxLifetime !== undefined) await engine.revoke({ handle: parts.handle });
+    throw fail("UNAUTHORISED", "the session has expired or was revoked");
+  }
 
   let refreshToken: string | undefined;
   if (timingSafeEqual(row.refreshHash, nextHash)) {
@@ -137,7 +166,12 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
     // Once per rotation: a concurrent refresh in the grace window that gets this same new token
     // (below) is the same refresh seen by a second tab, not another one.
     if (engine.events.wants("refreshed")) {
-      engine.events.emit("refreshed", { handle: parts.handle, userId: row.userId, at: new Date(now), ...clientOf(request) });
+      engine.events.emit("refreshed", {
+        handle: parts.handle,
+        userId: row.userId,
+        at: new Date(now),
+        ...clientOf(request, options.trustProxy),
+      });
     }
   } else if (
     row.previousRefreshHash !== null &&
@@ -175,7 +209,7 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
   const { issued, claims } = await engine.issueAccess(row.userId, parts.handle, jwtPayload, row.createdAt.getTime(), transfer);
   writer.assertOpen("refresh the session");
   clearOtherMethod(engine, writer, request, transfer, "refresh");
-  engine.transport.write(writer, issued, { token: refreshToken, expiresAt: row.expiresAt });
+  engine.transport.write(writer, issued, { token: refreshToken, expiresAt: row.expiresAt }, row.remember);
   return new Session(engine, claims, writer);
 }
 

@@ -3,6 +3,7 @@
 import type { SameSite } from "./cookies.js";
 import { debugFromEnvironment, defaultWarning } from "./diagnostics.js";
 import type { SessionHooks } from "./events.js";
+import { type TrustProxy, resolveTrustProxy } from "./devices.js";
 import { type RandomBytes, cryptoRandomBytes } from "./encoding.js";
 import type { TokenTransfer } from "./header-transport.js";
 import type { Claim } from "./claims.js";
@@ -98,6 +99,12 @@ export interface CreateSessionsOptions {
    * session with an open stream (default 1000).
    */
   liveCheckIntervalMs?: number;
+  /** Absolute session lifetime in seconds since sign-in, on top of the idle `refreshTokenTtl` (default: none). */
+  maxLifetime?: number;
+  /** A sign-in beyond this many live sessions of one user revokes their least recently active ones (default: no cap). */
+  maxSessionsPerUser?: number;
+  /** How the client IP of `listSessions` is found (default `false`: the socket address, never `X-Forwarded-For`). */
+  trustProxy?: TrustProxy;
   /** Receives operational warnings (listener drops, store failures). Never receives secrets. */
   onWarning?: (message: string, error?: unknown) => void;
   /** Lifecycle hooks: `created`, `refreshed`, `revoked`, `theft`, `claimsRefreshed` (docs/observability.md). */
@@ -141,6 +148,9 @@ export interface ResolvedOptions {
   issuer: string | undefined;
   exposeAccessTokenToFrontendInCookieBasedAuth: boolean;
   liveCheckIntervalMs: number;
+  maxLifetime: number | undefined;
+  maxSessionsPerUser: number | undefined;
+  trustProxy: TrustProxy;
   onWarning: (message: string, error?: unknown) => void;
   debug: ((line: string) => void) | undefined;
   on: SessionHooks | undefined;
@@ -174,6 +184,9 @@ const OPTION_NAMES = [
   "notifyHeartbeatMs",
   "cors",
   "liveCheckIntervalMs",
+  "maxLifetime",
+  "maxSessionsPerUser",
+  "trustProxy",
   "tokenTransfer",
   "issuer",
   "exposeAccessTokenToFrontendInCookieBasedAuth",
@@ -222,6 +235,11 @@ function positive(name: string, value: number | undefined, fallback: number, min
   if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
     throw new TypeError(`sessionkit: ${name} must be a number >= ${min}, got ${String(value)}`);
   }
+  return value;
+}
+
+function count(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`sessionkit: ${name} must be a whole number >= 1, got ${String(value)}`);
   return value;
 }
 
@@ -308,6 +326,9 @@ export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions 
     issuer: options.issuer,
     exposeAccessTokenToFrontendInCookieBasedAuth: expose,
     liveCheckIntervalMs: positive("liveCheckIntervalMs", options.liveCheckIntervalMs, 1000, 10),
+    maxLifetime: options.maxLifetime === undefined ? undefined : positive("maxLifetime", options.maxLifetime, 0),
+    maxSessionsPerUser: options.maxSessionsPerUser === undefined ? undefined : count("maxSessionsPerUser", options.maxSessionsPerUser),
+    trustProxy: resolveTrustProxy(options.trustProxy),
     onWarning: options.onWarning ?? defaultWarning,
     debug:
       typeof options.debug === "function"

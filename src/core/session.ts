@@ -3,6 +3,7 @@
 
 import { type Claim, type ClaimValidator, assertClaims, entryIn } from "./claims.js";
 import { type AccessClaims, assertCustomPayload } from "./access-token.js";
+import type { SessionSummary } from "./devices.js";
 import { type Engine, withTimeout } from "./engine.js";
 import { SessionError } from "./errors.js";
 import type { ResponseWriter } from "./http.js";
@@ -122,7 +123,7 @@ export class Session<P extends JsonObject = JsonObject> {
     if (!stored) throw engine.error("UNAUTHORISED", "the session no longer exists", this.#writer);
     const { issued, claims } = await this.#issue(payload);
     this.#writer.assertOpen(what);
-    engine.transport.write(this.#writer, issued);
+    engine.transport.write(this.#writer, issued, undefined, stored.remember);
     this.#claims = claims;
   }
 
@@ -165,6 +166,18 @@ export class Session<P extends JsonObject = JsonObject> {
    */
   async modifySessionData<T = unknown>(fn: (data: T) => T | Promise<T>): Promise<T> {
     return modifyData(this.#engine, this.#claims.handle, fn, () => this.#writerIfOpen());
+  }
+
+  /** This user's live sessions, most recently active first, this one marked `current`. One store call. */
+  async listSessions(): Promise<Array<SessionSummary & { current: boolean }>> {
+    const engine = this.#engine;
+    const list = await engine.run(() => engine.options.store.listSessions(this.#claims.userId, engine.now()));
+    return list.map((summary) => ({ ...summary, current: summary.handle === this.#claims.handle }));
+  }
+
+  /** Revokes every other session of this user (notified like any revocation); returns their handles. One store call. */
+  async revokeOtherSessions(): Promise<string[]> {
+    return this.#engine.revoke({ userId: this.#claims.userId, exceptHandle: this.#claims.handle });
   }
 
   /** Deletes the session and clears its cookies on this response. One store call. */

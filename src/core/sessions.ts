@@ -2,6 +2,7 @@
 
 import { refreshClaimsForUser } from "./claims-refresh.js";
 import { CorsPolicy } from "./cors.js";
+import type { SessionSummary } from "./devices.js";
 import { reportRefusal } from "./diagnostics.js";
 import { isSessionError } from "./errors.js";
 import { Engine, type GetSessionOptions, type NewSessionInput } from "./engine.js";
@@ -76,6 +77,8 @@ export interface Sessions<P extends JsonObject = JsonObject> {
   refreshClaimsForUser(userId: string): Promise<string[]>;
   /** Revokes every session of a user; returns the revoked handles. */
   revokeAllSessionsForUser(userId: string): Promise<string[]>;
+  /** The user's live sessions with their devices, most recently active first. One store call. */
+  listSessions(userId: string): Promise<SessionSummary[]>;
   /** Handles of the user's live sessions. */
   getAllSessionHandlesForUser(userId: string): Promise<string[]>;
   /** A session's stored state, or undefined when it does not exist or has expired. */
@@ -151,6 +154,7 @@ export function createSessions<P extends JsonObject = JsonObject>(options: Creat
     revokeAllSessionsForUser: (userId) => engine.revoke({ userId: String(userId) }),
     refreshClaimsForUser: (userId) => refreshClaimsForUser(engine, String(userId)),
     getAllSessionHandlesForUser: (userId) => engine.run(() => store.listHandles(String(userId), now())),
+    listSessions: (userId) => engine.run(() => store.listSessions(String(userId), now())),
     async getSessionInformation(handle) {
       const row = await engine.run(() => store.getSession(String(handle), now()));
       return (
@@ -171,7 +175,7 @@ export function createSessions<P extends JsonObject = JsonObject>(options: Creat
     updateJWTPayload(handle, payload) {
       assertCustomPayload(payload);
       engine.claims.assertNotClaims(payload);
-      return engine.run(() => store.setJWTPayload(String(handle), payload, now()));
+      return engine.run(async () => (await store.setJWTPayload(String(handle), payload, now())) !== undefined);
     },
     cors(corsOptions) {
       if (corsOptions) engine.cors = corsPolicy = new CorsPolicy(corsOptions);

@@ -1,6 +1,8 @@
 // The storage contract: small, every method one round trip, implemented by `drizzleStore`.
 // Times are passed in (the injected clock), never read from the database server.
 
+import type { SessionSummary } from "./devices.js";
+
 /** A JSON object: the custom access-token payload. */
 export type JsonObject = { [key: string]: unknown };
 
@@ -11,8 +13,21 @@ export interface NewSessionRecord {
   jwtPayload: JsonObject;
   sessionData: unknown;
   refreshHash: string;
+  /** Also the first `lastActiveAt`. */
   createdAt: Date;
   expiresAt: Date;
+  /** The device (bounded by the engine). */
+  userAgent?: string | undefined;
+  ip?: string | undefined;
+  /** false: the cookies last for the browser session only (default true). */
+  remember?: boolean | undefined;
+}
+
+/** `maxSessionsPerUser` at sign-in: end the user's least recently active sessions beyond `maxSessions`. */
+export interface SessionCap {
+  maxSessions: number;
+  /** With "notify": log and announce the evicted handles on this channel, like `revoke`. */
+  notifyChannel?: string | undefined;
 }
 
 /** A session row as the store returns it (no refresh secrets). */
@@ -36,6 +51,10 @@ export interface RotateRefreshInput {
   nextGeneration: number;
   now: Date;
   expiresAt: Date;
+  /** The client IP of this refresh (kept as it was when undefined); `lastActiveAt` becomes `now`. */
+  ip?: string | undefined;
+  /** `maxLifetime` in seconds: no row older than this rotates, and `expiresAt` never passes `createdAt` + it. */
+  maxLifetime?: number | undefined;
 }
 
 /** The row after the rotation statement; `refreshHash === nextHash` means this call rotated. */
@@ -50,6 +69,8 @@ export interface RotateRefreshResult {
   expiresAt: Date;
   /** The sign-in time: refreshed access tokens keep it as their `authTime`. */
   createdAt: Date;
+  /** The session's remember-me choice: false sets cookies without an expiry. */
+  remember: boolean;
 }
 
 /** A signing or refresh key row. Private material never leaves the server except as public JWKs. */
@@ -66,7 +87,7 @@ export interface KeyRecord {
 
 /** Which sessions a revocation targets, and whether to log and announce it (revocation "notify"). */
 export interface RevokeInput {
-  by: { handle: string } | { userId: string };
+  by: { handle: string } | { userId: string; exceptHandle?: string | undefined };
   now: Date;
   /** With "notify": the channel to announce revoked handles on, in the same statement. */
   notifyChannel?: string | undefined;
@@ -97,7 +118,8 @@ export interface ListenHandlers {
 
 /** The storage interface of sessionkit. Each method is one database round trip. */
 export interface SessionStore {
-  createSession(record: NewSessionRecord): Promise<void>;
+  /** Inserts a session; with `cap`, in the same round trip ends the sessions beyond it and returns their handles. */
+  createSession(record: NewSessionRecord, cap?: SessionCap): Promise<string[]>;
   getSession(handle: string, now: Date): Promise<SessionRecord | undefined>;
   sessionExists(handle: string, now: Date): Promise<boolean>;
   /** Which of these handles are live sessions (the periodic check of open streams). */
@@ -111,7 +133,8 @@ export interface SessionStore {
    * session does not exist. Optional: without it `modifySessionData` uses `expectedVersion` only.
    */
   modifySessionDataLocked?(handle: string, now: Date, fn: (data: unknown) => Promise<unknown>): Promise<{ data: unknown } | undefined>;
-  setJWTPayload(handle: string, payload: JsonObject, now: Date): Promise<boolean>;
+  /** Replaces the payload of a live session; returns its remember-me choice, undefined when it does not exist. */
+  setJWTPayload(handle: string, payload: JsonObject, now: Date): Promise<{ remember: boolean } | undefined>;
   rotateRefresh(input: RotateRefreshInput): Promise<RotateRefreshResult | undefined>;
   /** Deletes sessions, returning the revoked ones (handle and user); logs and notifies when asked. */
   revoke(input: RevokeInput): Promise<RevokedSession[]>;
@@ -128,6 +151,8 @@ export interface SessionStore {
     notifyChannel?: string | undefined;
     notice: string;
   }): Promise<string[]>;
+  /** The user's live sessions, most recently active first. */
+  listSessions(userId: string, now: Date): Promise<SessionSummary[]>;
   loadKeys(now: Date): Promise<KeyRecord[]>;
   /** Inserts a key unless one for the same purpose, algorithm and slot exists. */
   insertKey(key: KeyRecord): Promise<void>;

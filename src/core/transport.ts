@@ -37,7 +37,7 @@ export class TokenTransport {
     this.refreshPath = `${options.basePath}/session/refresh`;
   }
 
-  private attributes(path: string, expires: Date, domain = this.options.cookies.domain): CookieAttributes {
+  private attributes(path: string, expires: Date | undefined, domain = this.options.cookies.domain): CookieAttributes {
     const { secure, sameSite } = this.options.cookies;
     return { path, expires, httpOnly: true, secure, sameSite, domain };
   }
@@ -50,8 +50,12 @@ export class TokenTransport {
     }
   }
 
-  /** Writes a new access token (and, when given, a new refresh token) in the writer's transfer method. */
-  write(writer: ResponseWriter, access: IssuedAccess, refresh?: { token: string; expiresAt: Date }): void {
+  /**
+   * Writes a new access token (and, when given, a new refresh token) in the writer's transfer
+   * method. With `remember` false (the session's remember-me choice) both cookies go without
+   * Expires/Max-Age: they last for the browser session only.
+   */
+  write(writer: ResponseWriter, access: IssuedAccess, refresh?: { token: string; expiresAt: Date }, remember = true): void {
     writer.setHeader("front-token", frontToken(access.userId, access.exp, access.fullPayload));
     writer.addToList("access-control-expose-headers", ["front-token"]);
     if (writer.transfer === "header") {
@@ -59,8 +63,12 @@ export class TokenTransport {
       if (refresh) writeTokenHeader(writer, REFRESH_HEADER, refresh.token);
     } else {
       const now = this.options.now();
-      writer.setCookie(serializeCookie(ACCESS_COOKIE, access.token, this.attributes("/", new Date(now + ACCESS_COOKIE_LIFETIME_MS))));
-      if (refresh) writer.setCookie(serializeCookie(REFRESH_COOKIE, refresh.token, this.attributes(this.refreshPath, refresh.expiresAt)));
+      const accessExpires = remember ? new Date(now + ACCESS_COOKIE_LIFETIME_MS) : undefined;
+      writer.setCookie(serializeCookie(ACCESS_COOKIE, access.token, this.attributes("/", accessExpires)));
+      if (refresh) {
+        const refreshExpires = remember ? refresh.expiresAt : undefined;
+        writer.setCookie(serializeCookie(REFRESH_COOKIE, refresh.token, this.attributes(this.refreshPath, refreshExpires)));
+      }
       // supertokens-node's exposeAccessTokenToFrontendInCookieBasedAuth: the SDK's getAccessToken() reads this header.
       if (this.options.exposeAccessTokenToFrontendInCookieBasedAuth) writeTokenHeader(writer, ACCESS_HEADER, access.token);
     }

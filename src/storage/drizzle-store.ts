@@ -1,7 +1,7 @@
 // `drizzleStore(db)`: the SessionStore on any Drizzle Postgres database. Every method is one
 // statement, so one round trip; the refresh rotation is a single conditional UPDATE … RETURNING.
 
-import { and, entityKind, eq, gt, lte, sql } from "drizzle-orm";
+import { and, desc, entityKind, eq, gt, lte, ne, sql } from "drizzle-orm";
 import type { SessionStore } from "../core/store.js";
 import { canListen, listenOn } from "./listen.js";
 import type { AnyPgDatabase } from "./migrate.js";
@@ -91,8 +91,41 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
           refreshHash: param("refreshHash"),
           createdAt: tsParam("createdAt"),
           expiresAt: tsParam("expiresAt"),
+          lastActiveAt: tsParam("createdAt"),
+          userAgent: sql`${param("userAgent")}::text`,
+          ip: sql`${param("ip")}::text`,
+          remember: sql`${param("remember")}::boolean`,
         })
         .prepare(named("sessionkit_create_session")),
+    ),
+    // maxSessionsPerUser: insert and evict in the migration's function (why a function: see
+    // drizzle/0001_devices.sql), still one round trip.
+    createSessionCapped: once(() =>
+      db
+        .select({ handle: sql<string>`evicted` })
+        .from(
+          sql`sessionkit_create_session(${param("handle")}::text, ${param("userId")}::text, ${jsonParam("jwtPayload")},
+            ${jsonParam("sessionData")}, ${param("refreshHash")}::text, ${tsParam("createdAt")}, ${tsParam("expiresAt")},
+            ${param("userAgent")}::text, ${param("ip")}::text, ${param("remember")}::boolean, ${param("maxSessions")}::integer,
+            ${param("notifyChannel")}::text) AS evicted`,
+        )
+        .prepare(named("sessionkit_create_session_capped")),
+    ),
+    listSessions: once(() =>
+      db
+        .select({
+          handle: sessions.handle,
+          userId: sessions.userId,
+          createdAt: sessions.createdAt,
+          lastActiveAt: sessions.lastActiveAt,
+          expiresAt: sessions.expiresAt,
+          userAgent: sessions.userAgent,
+          ip: sessions.ip,
+        })
+        .from(sessions)
+        .where(and(eq(sessions.userId, param("userId")), gt(sessions.expiresAt, tsParam("now"))))
+        .orderBy(desc(sessions.lastActiveAt), desc(sessions.createdAt), sessions.handle)
+        .prepare(named("sessionkit_list_sessions")),
     ),
     getSession: once(() =>
       db
@@ -141,7 +174,7 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
         .update(sessions)
         .set({ jwtPayload: jsonParam("payload") })
         .where(liveParam)
-        .returning({ handle: sessions.handle })
+        .returning({ remember: sessions.remember })
         .prepare(named("sessionkit_set_jwt_payload")),
     ),
     rotateRefresh: once(() => {
@@ -152,6 +185,8 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
       // a restore), and its holder is the session's owner, not a thief, whose tokens are older.
       const isCurrent = sql`(${sessions.refreshHash} = ${param("presentedHash")} OR ${sessions.refreshGeneration} < ${param("nextGeneration")}::integer - 1)`;
       const pick = (next: unknown, column: unknown) => sql`CASE WHEN ${isCurrent} THEN ${next} ELSE ${column} END`;
+      // maxLifetime (seconds, NULL for none): the absolute end of the session.
+      const lifetimeEnd = sql`(${sessions.createdAt} + ${param("maxLifetime")}::integer * interval '1 second')`;
       return db
         .update(sessions)
         .set({
@@ -162,9 +197,13 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
           refreshNonce: pick(param("nextNonce"), sessions.refreshNonce),
           refreshGeneration: pick(sql`${param("nextGeneration")}::integer`, sessions.refreshGeneration),
           rotatedAt: pick(tsParam("now"), sessions.rotatedAt),
-          expiresAt: pick(tsParam("expiresAt"), sessions.expiresAt),
+          // LEAST ignores NULL: without maxLifetime this is the idle expiry.
+          expiresAt: pick(sql`LEAST(${tsParam("expiresAt")}, ${lifetimeEnd})`, sessions.expiresAt),
+          // Devices: activity and the network it came from, in the statement that already runs.
+          lastActiveAt: tsParam("now"),
+          ip: sql`COALESCE(${param("ip")}::text, ${sessions.ip})`,
         })
-        .where(liveParam)
+        .where(and(liveParam, sql`COALESCE(${lifetimeEnd}, 'infinity') > ${tsParam("now")}`))
         .returning({
           userId: sessions.userId,
           jwtPayload: sessions.jwtPayload,
@@ -175,14 +214,15 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
           rotatedAt: sessions.rotatedAt,
           expiresAt: sessions.expiresAt,
           createdAt: sessions.createdAt,
+          remember: sessions.remember,
         })
         .prepare(named("sessionkit_rotate_refresh"));
     }),
   };
 
   return {
-    async createSession(record) {
-      await statements.createSession().execute({
+    async createSession(record, cap) {
+      const values = {
         handle: record.handle,
         userId: record.userId,
         jwtPayload: JSON.stringify(record.jwtPayload),
@@ -190,7 +230,19 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
         refreshHash: record.refreshHash,
         createdAt: record.createdAt.toISOString(),
         expiresAt: record.expiresAt.toISOString(),
-      });
+        userAgent: record.userAgent ?? null,
+        ip: record.ip ?? null,
+        // A real boolean: postgres.js serialises a boolean parameter from `true`/`false` only.
+        remember: record.remember !== false,
+      };
+      if (cap === undefined) {
+        await statements.createSession().execute(values);
+        return [];
+      }
+      const rows = await statements
+        .createSessionCapped()
+        .execute({ ...values, maxSessions: cap.maxSessions, notifyChannel: cap.notifyChannel ?? null });
+      return rows.map((r) => r.handle);
     },
 
     async getSession(handle, now) {
@@ -248,8 +300,8 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
     },
 
     async setJWTPayload(handle, payload, now) {
-      const rows = await statements.setJWTPayload().execute({ handle, now: now.toISOString(), payload: JSON.stringify(payload) });
-      return rows.length > 0;
+      const [row] = await statements.setJWTPayload().execute({ handle, now: now.toISOString(), payload: JSON.stringify(payload) });
+      return row;
     },
 
     async rotateRefresh(input) {
@@ -261,12 +313,19 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
         nextNonce: input.nextNonce,
         nextGeneration: input.nextGeneration,
         expiresAt: input.expiresAt.toISOString(),
+        ip: input.ip ?? null,
+        maxLifetime: input.maxLifetime ?? null,
       });
       return row;
     },
 
     async revoke({ by, now, notifyChannel }) {
-      const target = "handle" in by ? eq(sessions.handle, by.handle) : eq(sessions.userId, by.userId);
+      const target =
+        "handle" in by
+          ? eq(sessions.handle, by.handle)
+          : by.exceptHandle === undefined
+            ? eq(sessions.userId, by.userId)
+            : and(eq(sessions.userId, by.userId), ne(sessions.handle, by.exceptHandle));
       if (notifyChannel === undefined) {
         return db.delete(sessions).where(target).returning({ handle: sessions.handle, userId: sessions.userId });
       }
@@ -315,6 +374,11 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
         .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now)))
         .orderBy(sessions.createdAt);
       return rows.map((r) => r.handle);
+    },
+
+    async listSessions(userId, now) {
+      const rows = await statements.listSessions().execute({ userId, now: now.toISOString() });
+      return rows.map((r) => ({ ...r, userAgent: r.userAgent ?? undefined, ip: r.ip ?? undefined }));
     },
 
     async loadKeys(now) {

@@ -14,5 +14,18 @@ export const migrations: ReadonlyArray<{ tag: string; hash: string; statements: 
       "CREATE INDEX \"sessionkit_sessions_user_id_idx\" ON \"sessionkit_sessions\" USING btree (\"user_id\");",
       "CREATE INDEX \"sessionkit_sessions_expires_at_idx\" ON \"sessionkit_sessions\" USING btree (\"expires_at\");"
     ]
+  },
+  {
+    "tag": "0001_devices",
+    "hash": "30a5d66cb674e045697daf2f18341ceb8d3db0cf2ce3099cdde6e3ebea70c453",
+    "statements": [
+      "-- Devices and lifetimes (0.2). Sessions of a 0.1 database keep working: last_active_at is\n-- filled from the last rotation (or the sign-in) before it becomes NOT NULL.\nALTER TABLE \"sessionkit_sessions\" ADD COLUMN \"last_active_at\" timestamp with time zone;",
+      "UPDATE \"sessionkit_sessions\" SET \"last_active_at\" = COALESCE(\"rotated_at\", \"created_at\");",
+      "ALTER TABLE \"sessionkit_sessions\" ALTER COLUMN \"last_active_at\" SET NOT NULL;",
+      "ALTER TABLE \"sessionkit_sessions\" ADD COLUMN \"user_agent\" text;",
+      "ALTER TABLE \"sessionkit_sessions\" ADD COLUMN \"ip\" text;",
+      "ALTER TABLE \"sessionkit_sessions\" ADD COLUMN \"remember\" boolean DEFAULT true NOT NULL;",
+      "-- Sign-in under maxSessionsPerUser, in one round trip: insert, then end the user's least recently\n-- active sessions beyond the cap (logged and announced like any revocation when a channel is\n-- given), returning their handles. Sign-ins of one user queue on an advisory lock; being a\n-- VOLATILE function, each statement after it takes a fresh snapshot (READ COMMITTED) and so sees\n-- the sessions the previous sign-in committed. A single CTE could not: its snapshot predates the lock.\nCREATE FUNCTION sessionkit_create_session(\n  p_handle text, p_user_id text, p_jwt_payload jsonb, p_session_data jsonb, p_refresh_hash text,\n  p_created_at timestamptz, p_expires_at timestamptz, p_user_agent text, p_ip text, p_remember boolean,\n  p_max_sessions integer, p_notify_channel text\n) RETURNS SETOF text LANGUAGE plpgsql VOLATILE AS $$\nDECLARE\n  v_handle text;\n  v_id bigint;\nBEGIN\n  PERFORM pg_advisory_xact_lock(hashtext('sessionkit_sessions.user_id'), hashtext(p_user_id));\n  INSERT INTO sessionkit_sessions (handle, user_id, jwt_payload, session_data, refresh_hash, created_at, expires_at,\n                                   last_active_at, user_agent, ip, remember)\n  VALUES (p_handle, p_user_id, p_jwt_payload, p_session_data, p_refresh_hash, p_created_at, p_expires_at,\n          p_created_at, p_user_agent, p_ip, p_remember);\n  FOR v_handle IN\n    DELETE FROM sessionkit_sessions WHERE handle IN (\n      SELECT handle FROM sessionkit_sessions\n      WHERE user_id = p_user_id AND expires_at > p_created_at\n      ORDER BY handle = p_handle DESC, last_active_at DESC, created_at DESC, handle\n      OFFSET p_max_sessions\n    ) RETURNING handle\n  LOOP\n    IF p_notify_channel IS NOT NULL THEN\n      INSERT INTO sessionkit_revocations (handle, revoked_at) VALUES (v_handle, p_created_at) RETURNING id INTO v_id;\n      PERFORM pg_notify(p_notify_channel, v_handle || ':' || v_id);\n    END IF;\n    RETURN NEXT v_handle;\n  END LOOP;\nEND\n$$;"
+    ]
   }
 ];

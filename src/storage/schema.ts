@@ -2,7 +2,7 @@
 // `migrate(db)` create them. Every table is prefixed `sessionkit_`.
 
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 const time = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -22,7 +22,15 @@ export const sessionkitSessions = pgTable(
     refreshGeneration: integer("refresh_generation").notNull().default(0),
     rotatedAt: time("rotated_at"),
     createdAt: time("created_at").notNull(),
+    /** The idle expiry, never later than the absolute one (`maxLifetime`). */
     expiresAt: time("expires_at").notNull(),
+    /** Sign-in, then every refresh (set inside the rotation statement). */
+    lastActiveAt: time("last_active_at").notNull(),
+    /** The device: user agent (bounded) at sign-in, client IP at sign-in and at each refresh. */
+    userAgent: text("user_agent"),
+    ip: text("ip"),
+    /** false: the cookies last for the browser session only (`remember: false` at sign-in). */
+    remember: boolean("remember").notNull().default(true),
   },
   (t) => [index("sessionkit_sessions_user_id_idx").on(t.userId), index("sessionkit_sessions_expires_at_idx").on(t.expiresAt)],
 );

@@ -38,10 +38,14 @@ const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*(?:%[\w.-]
 
 /** The user agent, bounded and without control characters; undefined when absent. */
 export function userAgentOf(request: SessionRequest): string | undefined {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-  const value = readHeader(request, "user-agent")
-    ?.replace(/[\u0000-\u001f\u007f]/g, "")
-    .trim();
+  const raw = readHeader(request, "user-agent");
+  if (raw === undefined) return undefined;
+  let value = "";
+  for (const char of raw) {
+    const code = char.charCodeAt(0);
+    if (code > 0x1f && code !== 0x7f) value += char;
+  }
+  value = value.trim();
   return value ? value.slice(0, MAX_USER_AGENT) : undefined;
 }
 

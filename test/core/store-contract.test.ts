@@ -300,7 +300,7 @@ describe.each(availableKinds)("store contract on %s", (kind) => {
       const others = [record("heidi", at(1)), record("heidi", at(2))];
       for (const r of [keep, ...others]) await store.createSession(r);
       const revoked = await one(() => store.revoke({ by: { userId: "heidi", exceptHandle: keep.handle }, now: at(3) }));
-      expect(revoked.sort()).toEqual(others.map((r) => r.handle).sort());
+      expect(revoked.map((r) => [r.handle, r.userId]).sort()).toEqual(others.map((r) => [r.handle, "heidi"]).sort());
       expect(await store.listHandles("heidi", at(3))).toEqual([keep.handle]);
     });
 

@@ -50,7 +50,13 @@ describe.each(availableKinds)("maxSessionsPerUser on %s", (kind) => {
   it(`${CONCURRENT} concurrent sign-ins of one user leave at most ${CAP} sessions; the evicted are revoked and notified`, async () => {
     const target = wide ?? { db: db.db, queries: db.queries };
     const notifyChannel = `cap_${Math.random().toString(36).slice(2, 10)}`;
-    const sessions = createSessions({ store: drizzleStore(target.db), maxSessionsPerUser: CAP, revocation: "notify", notifyChannel });
+    const sessions = createSessions({
+      store: drizzleStore(target.db),
+      maxSessionsPerUser: CAP,
+      revocation: "notify",
+      notifyChannel,
+      notifyHeartbeatMs: 600_000,
+    });
     try {
       // Every pooled connection prepares the capped statement once: warm them all first.
       await Promise.all(Array.from({ length: 30 }, (_, i) => sessions.createNewSession({ userId: `warm-up-${i}` }, new Headers())));
@@ -106,7 +112,14 @@ describe.each(availableKinds)("maxSessionsPerUser on %s", (kind) => {
     let t = Date.parse("2026-04-01T00:00:00Z");
     const now = () => t;
     const notifyChannel = `cap_${Math.random().toString(36).slice(2, 10)}`;
-    const options = { store: drizzleStore(db.db), now, maxSessionsPerUser: 2, revocation: "notify" as const, notifyChannel };
+    const options = {
+      store: drizzleStore(db.db),
+      now,
+      maxSessionsPerUser: 2,
+      revocation: "notify" as const,
+      notifyChannel,
+      notifyHeartbeatMs: 600_000,
+    };
     const a = createSessions(options);
     const b = createSessions(options);
     try {

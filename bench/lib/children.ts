@@ -20,12 +20,12 @@ export function profileChildrenInto(dir: string): void {
   profileDir = dir;
 }
 
-/** Starts `bench/servers/<file>` with extra environment; resolves once it listens. */
-export async function startServer(name: string, file: string, env: Record<string, string>): Promise<Child> {
+/** Starts `bench/servers/<file>` (of the checkout at `root`, this one by default) with extra environment; resolves once it listens. */
+export async function startServer(name: string, file: string, env: Record<string, string>, root = repoRoot): Promise<Child> {
   // One directory per server: the tsx loader thread writes a profile of its own next to the main thread's.
   const flags = profileDir ? ["--cpu-prof", "--cpu-prof-dir", `${profileDir}/${name}`] : [];
   const child = spawn(process.execPath, [...flags, "--import", "tsx", `bench/servers/${file}`], {
-    cwd: repoRoot,
+    cwd: root,
     env: { ...process.env, ...env, NODE_ENV: "production" },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

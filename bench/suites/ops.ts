@@ -2,6 +2,7 @@
 // refresh vs UPDATE … RETURNING, createNewSession vs INSERT, getSessionData vs SELECT,
 // updateJWTPayload vs UPDATE. Each connection works on its own session row.
 
+import type { Child } from "../lib/children.js";
 import { postForCookies, setCookieValue } from "../lib/cookies.js";
 import { type Figure, type SuiteContext, figure } from "../lib/figures.js";
 import { type Side, probe, runInterleaved } from "../lib/load.js";
@@ -12,10 +13,9 @@ interface BenchSession {
   refresh: string;
 }
 
-export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
-  const server = await ctx.start(`ops-${ctx.kind}`, "ops.ts");
+/** The sides of the ops group on one ops server (sessions made on it), each probed once. */
+export async function opsSides(server: Child, connections: number, withEddsa: boolean): Promise<Side[]> {
   const { url } = server;
-  const connections = ctx.settings.connections;
   // One session per connection, plus one for the probes (index -1); the bare statements get
   // rows of their own so they never disturb a refresh chain.
   const pool: BenchSession[] = [];
@@ -72,8 +72,6 @@ export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
       },
     }),
   };
-  // The signing algorithm costs the same on either database: PGlite skips that side.
-  const withEddsa = ctx.kind === "postgres" || ctx.only;
   const sides: Side[] = [
     {
       name: "refresh",
@@ -101,6 +99,14 @@ export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
     side.server = server;
     await probe(side, (status) => status === 200);
   }
+  return sides;
+}
+
+export async function opsSuite(ctx: SuiteContext): Promise<Figure[]> {
+  const server = await ctx.start(`ops-${ctx.kind}`, "ops.ts");
+  // The signing algorithm costs the same on either database: PGlite skips that side.
+  const withEddsa = ctx.kind === "postgres" || ctx.only;
+  const sides = await opsSides(server, ctx.settings.connections, withEddsa);
   const results = await runInterleaved(sides, ctx.settings);
   return [
     figure("ops", ctx.kind, results, "refresh / bare UPDATE … RETURNING", "refresh", "bare UPDATE … RETURNING", { min: 0.5 }),

@@ -1,7 +1,7 @@
 // Access tokens: JWTs signed with the current key from the key ring, verified with no store call.
 
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
-import { base64, base64url, utf8 } from "./encoding.js";
+import { base64Text, base64url, base64urlText, utf8 } from "./encoding.js";
 import type { KeyRing } from "./keys.js";
 import type { JsonObject } from "./store.js";
 import { TokenCache } from "./token-cache.js";
@@ -138,7 +138,7 @@ export class AccessTokens {
     };
     // JWS compact serialisation (RFC 7515 §7.1), signed by the crypto provider: on Node a
     // synchronous node:crypto signature, where jose's SignJWT would take a WebCrypto round trip.
-    const signingInput = `${base64url(utf8(JSON.stringify({ alg: algorithm, typ: "JWT", kid })))}.${base64url(utf8(JSON.stringify(fullPayload)))}`;
+    const signingInput = `${headerSegment(algorithm, kid)}.${base64urlText(JSON.stringify(fullPayload))}`;
     const token = `${signingInput}.${base64url(await sign(utf8(signingInput)))}`;
     const claims: AccessClaims = {
       userId: input.userId,
@@ -209,5 +209,19 @@ function toClaims(raw: Record<string, unknown>, nowMs: number): AccessClaims | u
 
 /** The `front-token` header: standard base64 of `{"uid","ate","up"}` (WIRE.md). */
 export function frontToken(userId: string, expSeconds: number, fullPayload: JsonObject): string {
-  return base64(utf8(JSON.stringify({ uid: userId, ate: expSeconds * 1000, up: fullPayload })));
+  return base64Text(JSON.stringify({ uid: userId, ate: expSeconds * 1000, up: fullPayload }));
+}
+
+/** The JWS protected header of one signing key, encoded once per key (a key signs many tokens). */
+const headerSegments = new Map<string, string>();
+function headerSegment(algorithm: string, kid: string): string {
+  const id = `${algorithm} ${kid}`;
+  let segment = headerSegments.get(id);
+  if (segment === undefined) {
+    segment = base64urlText(JSON.stringify({ alg: algorithm, typ: "JWT", kid }));
+    // Keys rotate per slot: a handful per process lifetime; bounded anyway.
+    if (headerSegments.size >= 64) headerSegments.clear();
+    headerSegments.set(id, segment);
+  }
+  return segment;
 }

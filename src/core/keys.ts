@@ -31,6 +31,7 @@ export class KeyRing {
   #nextLoad: Promise<void> | undefined;
   #refreshRecord: KeyRecord | undefined;
   #refreshKey: Promise<HmacKey> | undefined;
+  #readyRefreshKey: HmacKey | undefined;
   readonly #protection: KeyProtection;
   /** Rows already sealed in place by this process (or being sealed). */
   #sealing = new Set<string>();
@@ -208,11 +209,22 @@ export class KeyRing {
 
   /** The HMAC key that authenticates refresh tokens and derives anti-CSRF tokens. */
   refreshKey(): Promise<HmacKey> {
-    this.#refreshKey ??= this.loadRefreshKey().catch((error: unknown) => {
-      this.#refreshKey = undefined;
-      throw error;
-    });
+    this.#refreshKey ??= this.loadRefreshKey().then(
+      (key) => {
+        this.#readyRefreshKey = key;
+        return key;
+      },
+      (error: unknown) => {
+        this.#refreshKey = undefined;
+        throw error;
+      },
+    );
     return this.#refreshKey;
+  }
+
+  /** The refresh key once loaded, without a store call or a timer: what every refresh after the first uses. */
+  get readyRefreshKey(): HmacKey | undefined {
+    return this.#readyRefreshKey;
   }
 
   private async loadRefreshKey(): Promise<HmacKey> {

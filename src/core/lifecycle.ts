@@ -51,7 +51,7 @@ export async function createNewSession(
   const { options } = engine;
   const now = options.now();
   const handle = engine.newHandle();
-  const refreshKey = await engine.run(() => engine.keys.refreshKey());
+  const refreshKey = engine.keys.readyRefreshKey ?? (await engine.run(() => engine.keys.refreshKey()));
   const refreshToken = await mintRefreshToken(refreshKey, { handle, generation: 0, secret: options.randomBytes(32) });
   // The idle expiry, never beyond the absolute one.
   const expiresAt = new Date(now + Math.min(options.refreshTokenTtl, options.maxLifetime ?? Number.POSITIVE_INFINITY) * 1000);
@@ -119,7 +119,7 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
   if (csrf === "via-custom-header" && readHeader(request, "rid") === undefined) {
     throw fail("UNAUTHORISED", "anti-CSRF check failed: the rid header is missing");
   }
-  const key = await engine.run(() => engine.keys.refreshKey());
+  const key = engine.keys.readyRefreshKey ?? (await engine.run(() => engine.keys.refreshKey()));
   const parts = await openRefreshToken(key, token);
   if (!parts) throw fail("UNAUTHORISED", "the refresh token is not valid");
   if (csrf === "via-token") {

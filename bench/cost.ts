@@ -10,7 +10,7 @@ import { engineOf } from "../src/core/internal.js";
 import { type SigningAlgorithm, createSessions } from "../src/index.js";
 import { drizzleStore } from "../src/storage/index.js";
 import { createBenchSchema } from "./lib/database.js";
-import { openDb } from "./servers/common.js";
+import { BENCH_SECRET, openDb } from "./servers/common.js";
 
 const { values } = parseArgs({
   options: {
@@ -34,11 +34,17 @@ try {
   const bench = await openDb();
   const sessions = createSessions({
     store: drizzleStore(bench.db),
+    secret: BENCH_SECRET,
     cookies: { secure: false },
     algorithm: values.algorithm as SigningAlgorithm,
     refreshGraceSeconds: 3600,
   });
-  const uncached = createSessions({ store: drizzleStore(bench.db), tokenCacheSize: 0, algorithm: values.algorithm as SigningAlgorithm });
+  const uncached = createSessions({
+    store: drizzleStore(bench.db),
+    secret: BENCH_SECRET,
+    tokenCacheSize: 0,
+    algorithm: values.algorithm as SigningAlgorithm,
+  });
   const engine = engineOf(sessions);
   const headers = new Headers();
   const created = await sessions.createNewSession({ userId: "cost", jwtPayload: { role: "member" } }, headers);

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { engineOf } from "../src/core/internal.js";
 import { createSessions } from "../src/index.js";
 import { drizzleStore } from "../src/storage/index.js";
-import { env, openDb } from "./servers/common.js";
+import { BENCH_SECRET, env, openDb } from "./servers/common.js";
 
 const requests = Number(env("BENCH_MEMORY_REQUESTS", "1000000"));
 const distinct = Number(env("BENCH_MEMORY_TOKENS", "30000"));
@@ -17,7 +17,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
 
 const bench = await openDb();
-const sessions = createSessions({ store: drizzleStore(bench.db), cookies: { secure: false } });
+const sessions = createSessions({ store: drizzleStore(bench.db), secret: BENCH_SECRET, cookies: { secure: false } });
 const engine = engineOf(sessions);
 
 // Real access tokens of the default configuration (RS256, default cache size), each for its own

@@ -12,6 +12,7 @@ import { engineOf } from "../src/core/internal.js";
 import { createSessions } from "../src/index.js";
 import { drizzleStore, migrate } from "../src/storage/index.js";
 import { postgresClient } from "../test/helpers/db.js";
+import { BENCH_SECRET } from "./servers/common.js";
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error("set DATABASE_URL");
@@ -115,7 +116,7 @@ async function main() {
   const pools = Array.from({ length: INSTANCES }, () => postgresClient(url as string, schema, undefined, { max: POOL }));
   try {
     await migrate(pools[0]!.db);
-    const instances = pools.map((p) => createSessions({ store: drizzleStore(p.db) }));
+    const instances = pools.map((p) => createSessions({ store: drizzleStore(p.db), secret: BENCH_SECRET }));
     const perInstance = instances.map(designs);
     const names = Object.keys(perInstance[0]!);
     const handles = new Map<string, string>();

@@ -14,6 +14,7 @@ import { type SessionContext, createSessionContext, requireSession } from "../sr
 import { createSessions } from "../src/index.js";
 import { type AnyPgDatabase, drizzleStore, migrate } from "../src/storage/index.js";
 import { median } from "./lib/load.js";
+import { BENCH_SECRET } from "./servers/common.js";
 
 const { values } = parseArgs({ options: { n: { type: "string", default: "20000" }, rounds: { type: "string", default: "6" } } });
 const N = Number(values.n);
@@ -21,7 +22,7 @@ const N = Number(values.n);
 const pg = new PGlite();
 const db = drizzle(pg) as unknown as AnyPgDatabase;
 await migrate(db);
-const sessions = createSessions({ store: drizzleStore(db), cookies: { secure: false } });
+const sessions = createSessions({ store: drizzleStore(db), secret: BENCH_SECRET, cookies: { secure: false } });
 const headers = new Headers();
 await sessions.createNewSession({ userId: "overhead", jwtPayload: { role: "member" } }, headers);
 const cookie =

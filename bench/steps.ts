@@ -18,7 +18,7 @@ import { mintRefreshToken, nextSecret, openRefreshToken } from "../src/core/refr
 import { createSessions } from "../src/index.js";
 import { drizzleStore } from "../src/storage/index.js";
 import { createBenchSchema } from "./lib/database.js";
-import { openDb } from "./servers/common.js";
+import { BENCH_SECRET, openDb } from "./servers/common.js";
 
 const { values } = parseArgs({ options: { n: { type: "string", default: "5000" } } });
 const N = Number(values.n);
@@ -45,7 +45,7 @@ try {
     store: drizzleStore(bench.db),
     cookies: { secure: false },
     refreshGraceSeconds: 3600,
-    secret: "bench-secret-bench-secret-bench-secret-0123",
+    secret: BENCH_SECRET,
   });
   const engine = engineOf(sessions);
   const { options } = engine;

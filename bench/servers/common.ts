@@ -21,6 +21,13 @@ export interface BenchDb {
   close(): Promise<void>;
 }
 
+/**
+ * The `secret` every bench instance of sessionkit runs with, as a deployment should (without one
+ * sessionkit warns that keys are stored in plaintext). Fixed, so instances of one run agree;
+ * for benchmarks only.
+ */
+export const BENCH_SECRET = process.env.BENCH_SECRET ?? "sessionkit-bench-secret-for-benchmarks-only-0001";
+
 export function env(name: string, fallback?: string): string {
   const value = process.env[name] ?? fallback;
   if (value === undefined) throw new Error(`bench server: ${name} is not set`);

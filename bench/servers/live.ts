@@ -12,11 +12,12 @@ import { createSessionContext, requireSession, sessionErrorFormatter } from "../
 import { engineOf } from "../../src/core/internal.js";
 import { createSessions } from "../../src/index.js";
 import { drizzleStore } from "../../src/storage/index.js";
-import { env, openDb } from "./common.js";
+import { BENCH_SECRET, env, openDb } from "./common.js";
 
 const bench = await openDb();
 const sessions = createSessions({
   store: drizzleStore(bench.db),
+  secret: BENCH_SECRET,
   cookies: { secure: false },
   revocation: "notify",
   notifyChannel: env("BENCH_NOTIFY_CHANNEL", "sessionkit_revocations"),

@@ -6,11 +6,12 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createSessions, isSessionError } from "../../src/index.js";
 import { drizzleStore } from "../../src/storage/index.js";
-import { openDb, readBody, serve } from "./common.js";
+import { BENCH_SECRET, openDb, readBody, serve } from "./common.js";
 
 const bench = await openDb();
 const sessions = createSessions({
   store: drizzleStore(bench.db),
+  secret: BENCH_SECRET,
   cookies: { secure: false },
   // A round ends with one refresh per connection in flight whose answer the load generator
   // drops; the next round presents the token before it. A long grace window lets that one
@@ -21,6 +22,7 @@ const sessions = createSessions({
 // The same on EdDSA keys, under /eddsa/auth: how much of a refresh is the RS256 signature.
 const eddsa = createSessions({
   store: drizzleStore(bench.db),
+  secret: BENCH_SECRET,
   cookies: { secure: false },
   refreshGraceSeconds: 3600,
   algorithm: "EdDSA",

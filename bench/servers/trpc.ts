@@ -5,12 +5,13 @@ import { createSessionContext, requireSession, sessionErrorFormatter } from "../
 import { type RevocationMode, type SigningAlgorithm, createSessions } from "../../src/index.js";
 import type { SessionContext } from "../../src/adapters/trpc/index.js";
 import { drizzleStore } from "../../src/storage/index.js";
-import { env, openDb, serve } from "./common.js";
+import { BENCH_SECRET, env, openDb, serve } from "./common.js";
 import { benchHandler } from "./router.js";
 
 const bench = await openDb();
 const sessions = createSessions({
   store: drizzleStore(bench.db),
+  secret: BENCH_SECRET,
   revocation: env("BENCH_REVOCATION", "none") as RevocationMode,
   notifyChannel: env("BENCH_NOTIFY_CHANNEL", "sessionkit_revocations"),
   cookies: { secure: false },

@@ -4,11 +4,12 @@ import { createSchema, createYoga } from "graphql-yoga";
 import { type AuthedContext, type SessionContext, authDirective, useSessions } from "../../src/adapters/graphql/index.js";
 import { createSessions } from "../../src/index.js";
 import { drizzleStore } from "../../src/storage/index.js";
-import { openDb, serve } from "./common.js";
+import { BENCH_SECRET, openDb, serve } from "./common.js";
 
 const bench = await openDb();
 const sessions = createSessions({
   store: drizzleStore(bench.db),
+  secret: BENCH_SECRET,
   cookies: { secure: false },
   onWarning: (m) => console.error(`[yoga] ${m}`),
 });

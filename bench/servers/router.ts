@@ -29,22 +29,27 @@ export interface Auth<Ctx extends object> {
  * the peers, `refresh` (public mutation: what the library does instead of sessionkit's
  * `POST /auth/session/refresh`).
  * The protecting middleware is built from `auth.userIdOf` unless `protect` supplies its own
- * (sessionkit's `requireSession()`).
+ * (sessionkit's `requireSession()`). With `claimed` (a claim check such as
+ * `requireSession({ claims })`), `admin` is `me` behind that check too.
  */
 export function benchHandler<Ctx extends object>(
   auth: Auth<Ctx>,
   // biome-ignore lint/suspicious/noExplicitAny: a tRPC middleware for this context
   protect?: any,
+  // biome-ignore lint/suspicious/noExplicitAny: a tRPC middleware for this context
+  claimed?: any,
 ) {
   const t = initTRPC.context<Ctx>().create(auth.errorFormatter ? { errorFormatter: auth.errorFormatter } : {});
   const protectedProcedure = protect
     ? t.procedure.use(protect)
     : t.procedure.use(async ({ ctx, next }) => next({ ctx: { ...ctx, userId: await auth.userIdOf(ctx as unknown as Ctx) } }));
+  const whoami = ({ ctx }: { ctx: unknown }) => ({
+    userId: auth.whoami ? auth.whoami(ctx as Ctx) : (ctx as { userId: string }).userId,
+  });
   const router = t.router({
     hello: t.procedure.query(() => ({ hello: "world" })),
-    me: protectedProcedure.query(({ ctx }) => ({
-      userId: auth.whoami ? auth.whoami(ctx as unknown as Ctx) : (ctx as unknown as { userId: string }).userId,
-    })),
+    me: protectedProcedure.query(whoami),
+    ...(claimed ? { admin: protectedProcedure.use(claimed).query(whoami) } : {}),
     signIn: t.procedure.input(z.object({ userId: z.string() })).mutation(async ({ ctx, input }) => {
       await auth.signIn(ctx as unknown as Ctx, input.userId);
       return { ok: true };

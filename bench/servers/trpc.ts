@@ -1,15 +1,19 @@
 // sessionkit behind tRPC (standalone Node adapter): `createSessionContext`, `requireSession()`,
-// revocation mode from BENCH_REVOCATION.
+// revocation mode from BENCH_REVOCATION. With BENCH_CLAIMS=1 every token carries a role claim
+// and `admin` is `me` behind `requireSession({ claims: [roles.includes("admin")] })`.
 
 import { createSessionContext, requireSession, sessionErrorFormatter } from "../../src/adapters/trpc/index.js";
-import { type RevocationMode, type SigningAlgorithm, createSessions } from "../../src/index.js";
+import { type RevocationMode, type SigningAlgorithm, claim, createSessions } from "../../src/index.js";
 import type { SessionContext } from "../../src/adapters/trpc/index.js";
 import { drizzleStore } from "../../src/storage/index.js";
 import { BENCH_SECRET, env, openDb, serve } from "./common.js";
 import { benchHandler } from "./router.js";
 
 const bench = await openDb();
+const withClaims = env("BENCH_CLAIMS", "0") === "1";
+const roles = claim<string[]>("st-role", { fetch: () => ["admin"], maxAgeSeconds: 3600 });
 const sessions = createSessions({
+  ...(withClaims ? { claims: [roles] } : {}),
   store: drizzleStore(bench.db),
   secret: BENCH_SECRET,
   revocation: env("BENCH_REVOCATION", "none") as RevocationMode,
@@ -34,6 +38,7 @@ const handler = benchHandler<SessionContext>(
     errorFormatter: sessionErrorFormatter,
   },
   requireSession(),
+  withClaims ? requireSession({ claims: [roles.includes("admin")] }) : undefined,
 );
 
 // Refresh and sign-out in front of tRPC, as an app serves them (the peers suite measures refresh).

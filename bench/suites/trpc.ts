@@ -6,6 +6,8 @@ import { type Figure, type SuiteContext, figure } from "../lib/figures.js";
 import { type Side, probe, runInterleaved } from "../lib/load.js";
 
 const TARGETS: Record<string, number | undefined> = { none: 0.97, notify: 0.97, "check-database": 0.4 };
+/** A claim check is a lookup in the already-verified token (issue 18). */
+const CLAIM_TARGET = 0.98;
 
 /** Signs in through the server's `signIn` mutation; returns the Cookie header for `/trpc/me`. */
 export async function trpcSignIn(url: string, userId: string): Promise<string> {
@@ -41,7 +43,30 @@ export async function trpcSuite(ctx: SuiteContext): Promise<Figure[]> {
     // What the cookie alone costs (HTTP parsing, tRPC's Request conversion), without protection.
     if (mode === "none") sides.push({ ...s.public, name: "trpc none public, cookie sent", headers: s.protected.headers });
   }
+  // A claim check on the same server and the same token: `admin` is `me` behind requireSession({ claims }).
+  const claims = modes.includes("notify")
+    ? await ctx.start(`trpc-claims-${ctx.kind}`, "trpc.ts", { BENCH_REVOCATION: "notify", BENCH_CLAIMS: "1" })
+    : undefined;
+  if (claims) {
+    const s = await trpcSides("trpc claims", claims, "trpc-claims-user");
+    const checked: Side = { ...s.protected, name: "trpc claims checked", url: `${claims.url}/trpc/admin` };
+    await probe(checked, (status, body) => status === 200 && body.includes("trpc-claims-user"));
+    sides.push(s.protected, checked);
+  }
   const results = await runInterleaved(sides, ctx.settings);
+  const claimCost = claims
+    ? [
+        figure(
+          "trpc",
+          ctx.kind,
+          results,
+          "tRPC claim-checked / protected (same token, revocation notify)",
+          "trpc claims checked",
+          "trpc claims protected",
+          { min: CLAIM_TARGET },
+        ),
+      ]
+    : [];
   const cookieCost = modes.includes("none")
     ? [
         figure(
@@ -67,5 +92,5 @@ export async function trpcSuite(ctx: SuiteContext): Promise<Figure[]> {
       applies ? { min: target } : undefined,
     );
   });
-  return [...protection, ...cookieCost];
+  return [...protection, ...cookieCost, ...claimCost];
 }

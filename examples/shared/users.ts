@@ -2,7 +2,7 @@
 // hashes (node:crypto). sessionkit never sees a password: the app checks it, then starts a session.
 
 import { randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import type { AnyPgDatabase } from "../../src/storage/index.js";
 
@@ -11,6 +11,8 @@ export const users = pgTable("example_users", {
   name: text("name").notNull().unique(),
   displayName: text("display_name").notNull(),
   passwordHash: text("password_hash").notNull(),
+  /** "admin" or "member": what the tRPC example's `role` claim reads. */
+  role: text("role").notNull().default("member"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -25,6 +27,7 @@ export async function ensureUsersTable(db: AnyPgDatabase): Promise<void> {
     password_hash text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
   )`);
+  await db.execute(sql`ALTER TABLE example_users ADD COLUMN IF NOT EXISTS role text NOT NULL DEFAULT 'member'`);
 }
 
 // scrypt cost: N = 2^15 takes ~50-100 ms and 32 MiB per hash, OWASP's recommended floor.
@@ -65,11 +68,11 @@ export class Users {
   constructor(private readonly db: AnyPgDatabase) {}
 
   /** A new account, or undefined when the name is taken. */
-  async create(name: string, password: string, displayName: string): Promise<User | undefined> {
+  async create(name: string, password: string, displayName: string, role = "member"): Promise<User | undefined> {
     const passwordHash = await hashPassword(password);
     const [user] = await this.db
       .insert(users)
-      .values({ id: randomUUID(), name, displayName, passwordHash })
+      .values({ id: randomUUID(), name, displayName, passwordHash, role })
       .onConflictDoNothing({ target: users.name })
       .returning();
     return user;
@@ -88,5 +91,23 @@ export class Users {
 
   async rename(id: string, displayName: string): Promise<void> {
     await this.db.update(users).set({ displayName }).where(eq(users.id, id));
+  }
+
+  /** The user's role from their record ("member" for an unknown id). One query. */
+  async roleOf(id: string): Promise<string> {
+    const [row] = await this.db.select({ role: users.role }).from(users).where(eq(users.id, id));
+    return row?.role ?? "member";
+  }
+
+  /** Makes these names admins (ADMINS at start-up, and at sign-up). One query. */
+  async makeAdmins(names: Iterable<string>): Promise<void> {
+    const list = [...names];
+    if (list.length > 0) await this.db.update(users).set({ role: "admin" }).where(inArray(users.name, list));
+  }
+
+  /** How many accounts there are (the admin section shows it). One query. */
+  async count(): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(users);
+    return row?.n ?? 0;
   }
 }

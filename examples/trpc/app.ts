@@ -8,6 +8,7 @@ import type { TRPCError } from "@trpc/server";
 import { type SessionContextInput, createSessionContext, sessionResponseMeta } from "../../src/adapters/trpc/index.js";
 import { type CreateSessionsOptions, type SessionRequest, createSessions } from "../../src/index.js";
 import { type AnyPgDatabase, drizzleStore, migrate } from "../../src/storage/index.js";
+import { readRolesFrom, role } from "./authz.js";
 import { pageResponse } from "./page.js";
 import { appRouter } from "./router.js";
 import type { AppContext } from "./trpc.js";
@@ -18,7 +19,7 @@ export interface AppOptions {
   db: AnyPgDatabase;
   /** Options of `createSessions`, without the store. */
   sessionsOptions?: Omit<CreateSessionsOptions, "store">;
-  /** Names that get `role: "admin"`. */
+  /** Names whose user record gets the role "admin" (the `role` claim). */
   admins?: Iterable<string>;
   /** Where server errors are logged (default console.error). */
   log?: (message: string, error?: unknown) => void;
@@ -54,9 +55,12 @@ export async function createApp(options: AppOptions) {
   const log = options.log ?? ((message, error) => console.error(message, error));
   await migrate(db);
   await ensureUsersTable(db);
-  const sessions = createSessions({ ...options.sessionsOptions, store: drizzleStore(db) });
   const users = new Users(db);
   const admins: ReadonlySet<string> = new Set(options.admins ?? []);
+  // Roles live in the user record; ADMINS names existing accounts too.
+  await users.makeAdmins(admins);
+  readRolesFrom(users);
+  const sessions = createSessions({ ...options.sessionsOptions, store: drizzleStore(db), claims: [role] });
   const sessionContext = createSessionContext(sessions);
   const createContext = async (opts: SessionContextInput): Promise<AppContext> => ({
     ...(await sessionContext(opts)),

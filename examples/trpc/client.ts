@@ -3,6 +3,7 @@
 
 import { TRPCClientError, createTRPCClient, httpBatchLink } from "@trpc/client";
 import { sessionRefreshLink } from "../../src/adapters/trpc/client.js";
+import { authorisationUi } from "./authz-ui.js";
 import type { AppRouter } from "./router.js";
 
 type Me = Awaited<ReturnType<typeof trpc.me.query>>;
@@ -49,6 +50,8 @@ const session = sessionRefreshLink<AppRouter>({
 const trpc = createTRPCClient<AppRouter>({
   links: [session, httpBatchLink({ url: "/trpc", fetch: session.fetch })],
 });
+
+const authz = authorisationUi({ trpc, $, act, signedOutEverywhere });
 
 // ---- messages ----
 
@@ -119,7 +122,14 @@ function showSignedOut(message?: string): void {
   $("signed-out").hidden = false;
   $("status").textContent = "You are signed out.";
   tokenExpiresAt = undefined;
+  authz.hideConfirm();
   if (message) showError(message);
+}
+
+function signedOutEverywhere(count: number): void {
+  showSignedOut();
+  if (count > 1) showNotice(`Every session of yours has ended (${count} sessions).`);
+  else $("notice").hidden = true;
 }
 
 function renderMe(me: Me): void {
@@ -221,7 +231,12 @@ function renderSessions(sessions: SessionList): void {
 
 /** Loads everything the signed-in view shows, in one batched request. */
 async function loadSignedIn(): Promise<void> {
-  const [me, notes, sessions] = await Promise.all([trpc.me.query(), trpc.notes.list.query(), trpc.mySessions.list.query()]);
+  const [me, notes, sessions] = await Promise.all([
+    trpc.me.query(),
+    trpc.notes.list.query(),
+    trpc.mySessions.list.query(),
+    authz.loadAdmin(),
+  ]);
   renderMe(me);
   renderNotes(notes);
   renderSessions(sessions);
@@ -280,12 +295,7 @@ $("signout").addEventListener("click", (event) =>
 );
 
 $("signout-everywhere").addEventListener("click", (event) =>
-  act(event.currentTarget as HTMLButtonElement, async () => {
-    const { signedOut } = await trpc.signOutEverywhere.mutate();
-    showSignedOut();
-    if (signedOut > 1) showNotice(`Every session of yours has ended (${signedOut} sessions).`);
-    else $("notice").hidden = true;
-  }),
+  act(event.currentTarget as HTMLButtonElement, () => authz.signOutEverywhere()),
 );
 
 // On load: a protected call. An expired access token is refreshed silently by the link; no

@@ -3,6 +3,7 @@
 
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { ADMIN_SECTION, CONFIRM_FORM } from "./authz-page.js";
 
 let bundle: Promise<string> | undefined;
 
@@ -160,11 +161,14 @@ const HTML = /* html */ `<!doctype html>
     <ul id="sessions-list" data-testid="sessions-list"></ul>
   </section>
 
+  ${ADMIN_SECTION}
+
   <section>
     <div class="actions">
       <button id="signout" data-testid="signout" class="danger" type="button">Sign out</button>
       <button id="signout-everywhere" data-testid="signout-everywhere" class="danger" type="button">Sign out everywhere</button>
     </div>
+    ${CONFIRM_FORM}
   </section>
 </div>
 <script type="module" src="/app.js"></script>

@@ -5,6 +5,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Session } from "../../src/index.js";
 import { type AppContext, protectedProcedure, publicProcedure, router } from "./trpc.js";
+import { adminProcedure, confirmPassword, recentSignInProcedure, role } from "./authz.js";
 import { type SessionData, withNote, withoutNote } from "../shared/notes.js";
 import type { User } from "../shared/users.js";
 
@@ -21,7 +22,7 @@ async function signIn(ctx: AppContext, user: User) {
   await ctx.session?.revokeSession();
   const session = await ctx.createNewSession({
     userId: user.id,
-    jwtPayload: { name: user.name, displayName: user.displayName, ...(ctx.admins.has(user.name) ? { role: "admin" } : {}) },
+    jwtPayload: { name: user.name, displayName: user.displayName },
     sessionData: { notes: [], device: ctx.device } satisfies SessionData,
   });
   return describe(session);
@@ -35,6 +36,7 @@ function describe(session: Session) {
     name: String(payload.name ?? ""),
     displayName: String(payload.displayName ?? ""),
     payload,
+    role: session.getClaim(role) ?? "member",
     accessTokenExpiresAt: session.getAccessTokenExpiry(),
   };
 }
@@ -47,7 +49,12 @@ export const appRouter = router({
   })),
 
   signUp: publicProcedure.input(z.object({ name, password, displayName: displayName.optional() })).mutation(async ({ ctx, input }) => {
-    const user = await ctx.users.create(input.name, input.password, input.displayName ?? input.name);
+    const user = await ctx.users.create(
+      input.name,
+      input.password,
+      input.displayName ?? input.name,
+      ctx.admins.has(input.name) ? "admin" : "member",
+    );
     if (!user) throw new TRPCError({ code: "CONFLICT", message: "That name is taken." });
     return signIn(ctx, user);
   }),
@@ -123,18 +130,22 @@ export const appRouter = router({
     }),
   }),
 
-  /** Only for admins (see ADMINS): shows a 403 for everyone else. */
-  adminStats: protectedProcedure.query(async ({ ctx }) => {
-    if (ctx.session.getJWTPayload().role !== "admin") throw new TRPCError({ code: "FORBIDDEN", message: "Only admins can see this." });
-    return { sessionsOfMine: (await ctx.sessions.getAllSessionHandlesForUser(ctx.session.getUserId())).length };
-  }),
+  /** Only for admins (the role claim, see ADMINS): 403 INVALID_CLAIM for everyone else. */
+  adminStats: adminProcedure.query(async ({ ctx }) => ({
+    users: await ctx.users.count(),
+    sessionsOfMine: (await ctx.sessions.getAllSessionHandlesForUser(ctx.session.getUserId())).length,
+  })),
 
   signOut: protectedProcedure.mutation(async ({ ctx }) => {
     await ctx.session.revokeSession();
     return { ok: true };
   }),
 
-  signOutEverywhere: protectedProcedure.mutation(async ({ ctx }) => {
+  /** Re-checks the password: a new session for this browser, signed in now (see signOutEverywhere). */
+  confirmPassword,
+
+  /** Needs a password sign-in in the last 5 minutes (confirmPassword gives one): 403 otherwise. */
+  signOutEverywhere: recentSignInProcedure.mutation(async ({ ctx }) => {
     await ctx.session.revokeSession(); // clears this browser's cookies
     const others = await ctx.sessions.revokeAllSessionsForUser(ctx.session.getUserId());
     return { signedOut: others.length + 1 };

@@ -11,7 +11,7 @@ export interface AppContext extends SessionContext {
   users: Users;
   /** The browser, from its User-Agent ("Firefox 128 on Linux"), kept with each session so "my sessions" can tell devices apart. */
   device: string;
-  /** Names that get `role: "admin"` in their access token. */
+  /** Names that sign up as admins (their user record's role; the `role` claim reads it). */
   admins: ReadonlySet<string>;
 }
 

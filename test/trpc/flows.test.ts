@@ -91,7 +91,7 @@ describe.each(adapterKinds)("tRPC example on the %s adapter", (kind) => {
     const ok = await send(`${served.url}/trpc/hello,me?batch=1&input=${input}`);
     expect(ok.status).toBe(200);
     const forbidden = await send(`${served.url}/trpc/hello,adminStats?batch=1&input=${input}`);
-    expect(forbidden.status).toBe(207); // not a session failure: tRPC's own status
+    expect(forbidden.status).toBe(403); // adminStats is behind a claim: 403 INVALID_CLAIM, never 401
     now += 61_000;
     const res = await send(`${served.url}/trpc/hello,me?batch=1&input=${input}`);
     expect(res.status).toBe(401);
@@ -217,16 +217,15 @@ describe.each(adapterKinds)("tRPC example on the %s adapter", (kind) => {
     expect(await served.app.sessions.getAllSessionHandlesForUser(me.userId)).toEqual([]);
   });
 
-  it("keeps authorisation failures in user code at 403", async () => {
+  it("keeps the admin-only procedure at 403 (role claim) for members, never 401", async () => {
     const { client } = await signedUp();
     const error = await rejection(client.trpc.adminStats.query());
-    expect(error.data).toMatchObject({ code: "FORBIDDEN", httpStatus: 403 });
-    expect(error.data?.sessionCode).toBeUndefined();
+    expect(error.data).toMatchObject({ code: "FORBIDDEN", httpStatus: 403, sessionCode: "INVALID_CLAIM" });
     const root = createClient(served.url, { now: clock });
     await root.trpc.signUp
       .mutate({ name: `root`, password: PASSWORD })
       .catch(() => root.trpc.signIn.mutate({ name: "root", password: PASSWORD }));
-    expect(await root.trpc.adminStats.query()).toEqual({ sessionsOfMine: expect.any(Number) });
+    expect(await root.trpc.adminStats.query()).toEqual({ users: expect.any(Number), sessionsOfMine: expect.any(Number) });
   });
 
   it('with revocation "notify" a revoked session is refused at once, with cleared cookies', async () => {

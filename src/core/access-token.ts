@@ -96,6 +96,8 @@ export class AccessTokens {
       issuer?: string | undefined;
       maxLifetime?: number | undefined;
     },
+    /** Told of every cache lookup of `verify` (the telemetry's hit and miss counters). */
+    private readonly onCacheLookup?: (hit: boolean) => void,
   ) {
     this.#cache = new TokenCache(options.tokenCacheSize);
   }
@@ -157,6 +159,7 @@ export class AccessTokens {
   async verify(token: string): Promise<VerifyResult> {
     const nowMs = this.options.now();
     const cached = this.#cache.get(token, nowMs);
+    this.onCacheLookup?.(cached !== undefined);
     if (cached) return { ok: true, claims: cached };
     if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: "invalid", detail: "access token too long" };
     if (!isCanonicalJws(token)) return { ok: false, reason: "invalid", detail: "access token is not a canonical JWS" };

@@ -16,6 +16,7 @@ import { notifyGuard } from "./notify.js";
 import type { ResolvedOptions } from "./options.js";
 import { type RevocationGuard, checkDatabase, trustTokens } from "./revocation.js";
 import type { JsonObject, RevokeInput } from "./store.js";
+import { Telemetry } from "./telemetry.js";
 import { type IssuedAccess, TokenTransport } from "./transport.js";
 
 /** Input of `createNewSession`. */
@@ -79,6 +80,8 @@ export class Engine {
   readonly revocation: RevocationGuard;
   readonly diagnostics: Diagnostics;
   readonly events: SessionEvents;
+  /** Spans and metrics (`telemetry` option); inert without an OpenTelemetry SDK. */
+  readonly telemetry: Telemetry;
   /** The signals of live connections (`session.signal`). */
   readonly live: LiveSessions;
   /** The cross-origin policy (`cors` option or `sessions.cors()`), for WebSocket upgrades. */
@@ -89,9 +92,12 @@ export class Engine {
 
   constructor(readonly options: ResolvedOptions) {
     this.diagnostics = new Diagnostics(options);
+    this.telemetry = new Telemetry(options.telemetry);
+    // Every store call below goes through its span; the store itself when nothing records.
+    options.store = this.telemetry.instrumentStore(options.store);
     this.events = new SessionEvents(options.on, this.diagnostics, options.storeTimeoutMs);
     this.keys = new KeyRing(options, this.run);
-    this.tokens = new AccessTokens(this.keys, options);
+    this.tokens = new AccessTokens(this.keys, options, this.telemetry.onCacheLookup);
     this.transport = new TokenTransport(options);
     this.live = new LiveSessions(
       options,
@@ -107,6 +113,8 @@ export class Engine {
         : options.revocation === "notify"
           ? notifyGuard(options, this.run, onRevoked, (userId, atMs) => this.claims.noteStale(userId, atMs))
           : trustTokens;
+    const { revocation } = this;
+    if (revocation.live) this.telemetry.observeListener({ live: () => revocation.live?.() ?? false, lagMs: () => revocation.lagMs?.() });
   }
 
   now(): Date {
@@ -245,16 +253,22 @@ export class Engine {
    * as `revoked` (and `theft`) here, on the instance that made the call, never where it is heard.
    */
   async revoke(by: RevokeInput["by"], reason?: RevocationReason): Promise<string[]> {
-    const notifyChannel = this.options.revocation === "notify" ? this.options.notifyChannel : undefined;
-    const now = this.now();
-    const revoked = await this.run(() => this.options.store.revoke({ by, now, notifyChannel }));
-    this.noteRevoked(revoked, now, reason ?? ("handle" in by ? "revokedByHandle" : "revokedByUser"));
-    return revoked.map((r) => r.handle);
+    const why = reason ?? ("handle" in by ? "revokedByHandle" : "revokedByUser");
+    const attributes = { "sessionkit.revocation.by": "handle" in by ? "handle" : "user", "sessionkit.revocation.reason": why };
+    return this.telemetry.operation("revoke", attributes, async (notes) => {
+      const notifyChannel = this.options.revocation === "notify" ? this.options.notifyChannel : undefined;
+      const now = this.now();
+      const revoked = await this.run(() => this.options.store.revoke({ by, now, notifyChannel }));
+      notes.set("sessionkit.revocation.sessions", revoked.length);
+      this.noteRevoked(revoked, now, why);
+      return revoked.map((r) => r.handle);
+    });
   }
 
   /** Sessions the store has ended (a revocation, or a sign-in beyond `maxSessionsPerUser`): refused here at once, and reported. */
   noteRevoked(revoked: ReadonlyArray<{ handle: string; userId: string }>, now: Date, why: RevocationReason): void {
     this.revocation.noteRevoked(revoked.map((r) => r.handle));
+    this.telemetry.revoked(why, revoked.length);
     for (const { handle, userId } of revoked) {
       this.events.emit("revoked", { handle, userId, at: now, reason: why });
       if (why === "theft") this.events.emit("theft", { handle, userId, at: now, reason: why });

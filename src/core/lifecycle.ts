@@ -9,6 +9,7 @@ import { legacyNextSecret, mintRefreshToken, nextSecret, openRefreshToken } from
 import { Session, assertJson } from "./session.js";
 import { type TransferMethod, carriesToken, refreshTokenOf, transferForNewSession } from "./header-transport.js";
 import { clientOf } from "./events.js";
+import type { OperationNotes } from "./telemetry.js";
 
 /** Options of the core sign-in call that only this package's adapters set. */
 export interface SignInOptions {
@@ -43,6 +44,19 @@ export async function createNewSession(
 ): Promise<Session> {
   engine.assertNewSessionInput(input);
   const transfer = transferForNewSession(request, engine.options.tokenTransfer);
+  return engine.telemetry.operation("createNewSession", { "sessionkit.transfer": transfer }, () =>
+    startSession(engine, input, response, request, signIn, transfer),
+  );
+}
+
+async function startSession(
+  engine: Engine,
+  input: NewSessionInput,
+  response: SessionResponse,
+  request: SessionRequest | undefined,
+  signIn: SignInOptions,
+  transfer: TransferMethod,
+): Promise<Session> {
   if (request !== undefined && signIn.antiCsrfCheck !== false) checkSignInRequest(engine, request, transfer);
   const sessionData = input.sessionData ?? {};
   assertJson(sessionData);
@@ -104,9 +118,14 @@ export async function createNewSession(
  * once); an older genuine token is theft and ends the session.
  */
 export async function refreshSession(engine: Engine, request: SessionRequest, response: SessionResponse): Promise<Session> {
+  return engine.telemetry.operation("refresh", {}, (notes) => rotate(engine, request, response, notes));
+}
+
+async function rotate(engine: Engine, request: SessionRequest, response: SessionResponse, notes: OperationNotes): Promise<Session> {
   const { options } = engine;
   const found = refreshTokenOf(request, options.tokenTransfer);
   const transfer = found?.method ?? "cookie";
+  notes.set("sessionkit.transfer", transfer);
   const writer = new ResponseWriter(response, transfer);
   const fail = (code: "UNAUTHORISED" | "TOKEN_THEFT_DETECTED", message: string) => engine.error(code, message, writer);
 
@@ -163,6 +182,7 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
   let refreshToken: string | undefined;
   if (timingSafeEqual(row.refreshHash, nextHash)) {
     refreshToken = next.token;
+    notes.set("sessionkit.refresh.grace", false);
     // Once per rotation: a concurrent refresh in the grace window that gets this same new token
     // (below) is the same refresh seen by a second tab, not another one.
     if (engine.events.wants("refreshed")) {
@@ -189,6 +209,8 @@ export async function refreshSession(engine: Engine, request: SessionRequest, re
       const current = await mintRefreshToken(key, { handle: parts.handle, generation: row.refreshGeneration, secret: await derive() });
       if (timingSafeEqual(current.stored, row.refreshHash)) {
         refreshToken = current.token;
+        // Another tab's refresh rotated it: this call hands out that token (one rotation, two answers).
+        notes.set("sessionkit.refresh.grace", true);
         break;
       }
     }

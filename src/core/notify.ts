@@ -30,6 +30,7 @@ export function notifyGuard(
   let live = false;
   let closed = false;
   let epoch = 0;
+  let lagMs: number | undefined;
   let stop: (() => Promise<void>) | undefined;
   const closing = new AbortController();
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -89,6 +90,9 @@ export function notifyGuard(
       listening = true;
       void catchUp();
     },
+    onProbe(ms) {
+      lagMs = ms;
+    },
     onDrop(error) {
       listening = false;
       live = false;
@@ -124,6 +128,7 @@ export function notifyGuard(
       for (const handle of handles) remember(handle, now);
     },
     live: () => live,
+    lagMs: () => lagMs,
     async close() {
       closed = true;
       live = false;

@@ -8,6 +8,7 @@ import { type RandomBytes, cryptoRandomBytes } from "./encoding.js";
 import type { TokenTransfer } from "./header-transport.js";
 import type { Claim } from "./claims.js";
 import type { SessionStore } from "./store.js";
+import { type OpenTelemetryApi, telemetryOption } from "./telemetry.js";
 
 /** Anti-CSRF protection for cookie sessions. */
 export type AntiCsrfMode = "via-token" | "via-custom-header" | "none";
@@ -107,6 +108,13 @@ export interface CreateSessionsOptions {
   trustProxy?: TrustProxy;
   /** Receives operational warnings (listener drops, store failures). Never receives secrets. */
   onWarning?: (message: string, error?: unknown) => void;
+  /**
+   * OpenTelemetry: the `@opentelemetry/api` module (`import * as otel from "@opentelemetry/api"`).
+   * With an SDK registered before `createSessions` runs, sign-in, refresh, revocation and store
+   * calls get spans, and counters, a store-latency histogram and listener gauges are recorded
+   * (docs/observability.md). Without an SDK, or without this option, nothing is recorded or paid.
+   */
+  telemetry?: OpenTelemetryApi;
   /** Lifecycle hooks: `created`, `refreshed`, `revoked`, `theft`, `claimsRefreshed` (docs/observability.md). */
   on?: SessionHooks;
   /**
@@ -154,6 +162,7 @@ export interface ResolvedOptions {
   onWarning: (message: string, error?: unknown) => void;
   debug: ((line: string) => void) | undefined;
   on: SessionHooks | undefined;
+  telemetry: OpenTelemetryApi | undefined;
   now: () => number;
   randomBytes: RandomBytes;
   claims: readonly Claim<unknown>[];
@@ -192,6 +201,7 @@ const OPTION_NAMES = [
   "exposeAccessTokenToFrontendInCookieBasedAuth",
   "onWarning",
   "on",
+  "telemetry",
   "debug",
   "now",
   "randomBytes",
@@ -337,6 +347,7 @@ export function resolveOptions(options: CreateSessionsOptions): ResolvedOptions 
           ? (line: string) => console.warn(line)
           : undefined,
     on: hooksOf(options.on),
+    telemetry: telemetryOption(options.telemetry),
     now: options.now ?? Date.now,
     randomBytes: options.randomBytes ?? cryptoRandomBytes,
     claims: claimsOption(options.claims),

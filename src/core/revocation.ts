@@ -14,6 +14,8 @@ export interface RevocationGuard {
   close(): Promise<void>;
   /** "notify" only: false while revocations may be missed (listener down or catching up). */
   live?(): boolean;
+  /** "notify" only: the last listener probe's time from NOTIFY to hearing it, in ms (the telemetry's lag gauge). */
+  lagMs?(): number | undefined;
 }
 
 export const trustTokens: RevocationGuard = {

@@ -185,6 +185,7 @@ export function createSessions<P extends JsonObject = JsonObject>(options: Creat
     cleanup: () => engine.run(() => store.cleanup(now(), new Date(resolved.now() - (resolved.accessTokenTtl + 60) * 1000))),
     async close() {
       engine.live.close();
+      engine.telemetry.close();
       await engine.revocation.close();
       await engine.events.settled();
     },

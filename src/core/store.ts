@@ -114,6 +114,8 @@ export interface ListenHandlers {
   onListen(): void;
   /** The listening connection dropped; the store reconnects by itself. */
   onDrop(error?: unknown): void;
+  /** A probe notice the listener sent itself was heard, `ms` after it was sent (the notice delay). */
+  onProbe?(ms: number): void;
 }
 
 /** The storage interface of sessionkit. Each method is one database round trip. */

@@ -127,8 +127,15 @@ async function listenResilient(
   // for the first probe (see subscribe).
   const probe = (from: ListenConnection, ms: number, what: string): Promise<unknown> => {
     const nonce = String(++beats);
+    const sent = performance.now();
     const heard = new Promise<void>((resolve) => {
-      awaitingPing = { nonce, heard: resolve };
+      awaitingPing = {
+        nonce,
+        heard: () => {
+          handlers.onProbe?.(performance.now() - sent);
+          resolve();
+        },
+      };
     });
     const ping = from.query(`SELECT pg_notify('${pingChannel}', '${nonce}')`);
     let answered = false;

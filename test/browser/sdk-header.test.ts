@@ -2,7 +2,7 @@
 // headless Chromium with `tokenTransferMethod: "header"` against sessionkit (issue 20): across
 // origins through the Node handlers (the token headers must be exposed by CORS; anti-CSRF
 // via-token for the cookie client of the mixed step), and on one origin through the fetch
-// handlers with `tokenTransfer: "header"`.
+// handlers with `tokenTransfer: "header"`, and across origins through the fetch handlers.
 
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
@@ -32,4 +32,6 @@ describeInChromium("supertokens-web-js in Chromium, tokenTransferMethod header",
     ["probe", "signIn", "protected", "expiry", "payload", "revoke", "signOut", "tabs"],
     env,
   );
+  // Across origins through the fetch handlers: Yoga's own CORS and tRPC's fetch adapter must let the token headers through.
+  sdkHeaderSteps({ antiCsrf: "via-custom-header", crossOrigin: true, adapter: "fetch" }, ["signIn", "payload", "signOut"], env);
 });

@@ -24,7 +24,7 @@ describeInChromium("supertokens-web-js in Chromium, tokenTransferMethod header",
 
   sdkHeaderSteps(
     { antiCsrf: "via-token", crossOrigin: true, adapter: "node" },
-    ["probe", "signIn", "protected", "expiry", "payload", "revoke", "signOut", "tabs", "replay", "mixed"],
+    ["probe", "signIn", "protected", "expiry", "payload", "revoke", "signOut", "tabs", "replay", "mixed", "switch"],
     env,
   );
   sdkHeaderSteps(

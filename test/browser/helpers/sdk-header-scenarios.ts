@@ -13,7 +13,18 @@ import type { Outcome } from "./sdk-client.js";
 import { type Exchange, SdkPage, WireLog, decodeFrontToken } from "./sdk-page.js";
 import { ACCESS_TOKEN_TTL, GRACE_SECONDS, type SdkMode, type SdkServer, type SdkServerOptions, startSdkServer } from "./sdk-server.js";
 
-export type HeaderStep = "probe" | "signIn" | "protected" | "expiry" | "payload" | "revoke" | "signOut" | "tabs" | "replay" | "mixed";
+export type HeaderStep =
+  | "probe"
+  | "signIn"
+  | "protected"
+  | "expiry"
+  | "payload"
+  | "revoke"
+  | "signOut"
+  | "tabs"
+  | "replay"
+  | "mixed"
+  | "switch";
 
 interface Fixture {
   open(mode?: SdkMode): Promise<{ context: BrowserContext; wire: WireLog; page: SdkPage }>;
@@ -427,6 +438,41 @@ export function sdkHeaderSteps(
         await cookie.page.signOut();
         expect(await authCookies(cookie.context)).toEqual([]);
         for (const handle of [hs.handle, cs.handle]) expect(await server.sessions.getSessionInformation(handle)).toBeUndefined();
+      },
+    );
+
+    step(
+      "switch",
+      "11. one browser switching modes: each sign-in clears the other mode's tokens (cookies expired, or empty token headers)",
+      async ({ open, server, user }) => {
+        const { context, wire, page: cookiePage } = await open("cookie");
+        ok(await cookiePage.call("signIn", `${user}-c`));
+        expect((await authCookies(context)).map((c) => c.name).sort()).toEqual(["sAccessToken", "sRefreshToken"]);
+
+        // The same browser (same page origin: the SDK's storage is shared) signs in again in header mode.
+        const headerPage = await SdkPage.open(context, `${server.pageUrl}?mode=header`, wire);
+        await wire.clear();
+        const h = ok(await headerPage.call("signIn", `${user}-h`));
+        const toHeader = (await wire.settled()).find((e) => e.path === "/trpc/signIn")!;
+        expect(toHeader.request.cookie).toMatch(/(^|; )sAccessToken=/);
+        expect(toHeader.setCookies.map((l) => l.split(";")[0]).sort()).toEqual(["sAccessToken=", "sRefreshToken="]);
+        expect(toHeader.response["st-access-token"]).toMatch(JWT);
+        expect(toHeader.response["front-token"]).not.toBe("remove");
+        expect(await authCookies(context)).toEqual([]);
+        expect(ok(await headerPage.whoami()).handle).toBe(h.handle);
+
+        // And back: supertokens-website adds Authorization whenever it holds both tokens, even in
+        // cookie mode, so the cookie sign-in carries it and its response clears them.
+        await wire.clear();
+        const c = ok(await cookiePage.call("signIn", `${user}-c2`));
+        const toCookie = (await wire.settled()).find((e) => e.path === "/trpc/signIn")!;
+        expect(toCookie.request.authorization).toMatch(/^Bearer ey/);
+        expect([toCookie.response["st-access-token"], toCookie.response["st-refresh-token"]]).toEqual(["", ""]);
+        expect(toCookie.setCookies.map((l) => l.split("=")[0]).sort()).toEqual(["sAccessToken", "sRefreshToken"]);
+        expect(await stored(cookiePage)).toEqual({});
+        await wire.clear();
+        expect(ok(await cookiePage.whoami()).handle).toBe(c.handle);
+        expect((await wire.settled()).find((e) => e.path === "/trpc/whoami")?.request.authorization).toBeUndefined();
       },
     );
   });

@@ -98,8 +98,14 @@ export class AccessTokens {
     },
     /** Told of every cache lookup of `verify` (the telemetry's hit and miss counters). */
     private readonly onCacheLookup?: (hit: boolean) => void,
+    cache?: TokenCache<AccessClaims>,
   ) {
-    this.#cache = new TokenCache(options.tokenCacheSize);
+    this.#cache = cache ?? new TokenCache(options.tokenCacheSize);
+  }
+
+  /** The same tokens (and verified-token cache) with keys loaded through another ring (`withStore`). */
+  withKeys(keys: KeyRing): AccessTokens {
+    return new AccessTokens(keys, this.options, this.onCacheLookup, this.#cache);
   }
 
   /** Entries in the verified-token cache (for tests and metrics). */

@@ -37,7 +37,7 @@ function hintFor(cause: unknown): string | undefined {
     return "the database is not reachable with these settings: check DATABASE_URL (host, port, user, password, database)";
   }
   if (CROSS_REQUEST_IO.test(message)) {
-    return "a database connection opened during one request was used by another, which Cloudflare Workers forbid: create the database client and createSessions inside the fetch handler, per request (docs/runtimes.md)";
+    return "a database connection opened during one request was used by another, which Cloudflare Workers forbid: create the database client inside the fetch handler, per request, and pass it with sessions.withStore(drizzleStore(db)) (docs/runtimes.md)";
   }
   if (/did not answer within/.test(message)) {
     return "the database is slow or unreachable: check DATABASE_URL and the database's load (storeTimeoutMs sets the limit)";

@@ -90,7 +90,30 @@ export class Engine {
   /** The session claims of these sessions (claims.ts). */
   readonly claims: ClaimSet;
 
-  constructor(readonly options: ResolvedOptions) {
+  constructor(
+    readonly options: ResolvedOptions,
+    /** `withStore`: the engine whose keys, token cache, events and settings this one shares. */
+    parent?: Engine,
+  ) {
+    if (parent) {
+      // Everything but the store calls is the parent's: loaded keys, verified tokens, claims,
+      // events, live connections, the revocation state (check-database asks this store).
+      this.diagnostics = parent.diagnostics;
+      this.telemetry = parent.telemetry;
+      options.store = this.telemetry.instrumentStore(options.store);
+      this.events = parent.events;
+      this.keys = parent.keys.withStore(options, this.run);
+      this.tokens = parent.tokens.withKeys(this.keys);
+      this.transport = parent.transport;
+      this.live = parent.live;
+      this.claims = parent.claims;
+      this.cors = parent.cors;
+      this.revocation =
+        options.revocation === "check-database"
+          ? checkDatabase(options, this.run, (handles) => this.live.revoked(handles))
+          : parent.revocation;
+      return;
+    }
     this.diagnostics = new Diagnostics(options);
     this.telemetry = new Telemetry(options.telemetry);
     // Every store call below goes through its span; the store itself when nothing records.
@@ -117,6 +140,11 @@ export class Engine {
     if (revocation.live) this.telemetry.observeListener({ live: () => revocation.live?.() ?? false, lagMs: () => revocation.lagMs?.() });
   }
 
+  /** An engine whose store calls go to `store`, sharing everything else with this one. */
+  withStore(store: ResolvedOptions["store"]): Engine {
+    return new Engine({ ...this.options, store }, this);
+  }
+
   now(): Date {
     return new Date(this.options.now());
   }
@@ -130,7 +158,7 @@ export class Engine {
       if (isSessionError(error)) throw error;
       // Cloudflare Workers: say which mistake this is, not only that the store failed.
       const message = isCrossRequestIo(error)
-        ? "sessionkit: the session store failed: its database connection was opened by another request (create it per request on Workers)"
+        ? "sessionkit: the session store failed: its database connection was opened by another request (on Workers, open it per request: sessions.withStore)"
         : "sessionkit: the session store failed";
       throw new SessionError("GENERAL_ERROR", message, { cause: storeFailure(error) });
     }

@@ -21,28 +21,40 @@ const FAR_FUTURE = new Date("9999-12-31T00:00:00Z");
 /** How long an unknown `kid` is remembered before the store is asked again (real time, not the injected clock). */
 const UNKNOWN_KID_RETRY_MS = 1000;
 
+/**
+ * What a key ring has loaded: shared by the rings of one `createSessions` and its
+ * `withStore` views, so the keys are loaded once per process, whichever store loaded them.
+ */
+class LoadedKeys {
+  keys = new Map<string, LoadedKey>();
+  loaded = false;
+  unknownKids = new Map<string, number>();
+  refreshRecord: KeyRecord | undefined;
+  refreshKey: HmacKey | undefined;
+  /** Rows already sealed in place by this process (or being sealed). */
+  sealing = new Set<string>();
+  constructor(readonly protection: KeyProtection) {}
+}
+
 export class KeyRing {
-  #keys = new Map<string, LoadedKey>();
+  readonly #s: LoadedKeys;
+  // In-flight store calls belong to one ring (one store): a `withStore` view never waits on a
+  // load running on another request's connection (Workers forbid sharing its I/O), it only
+  // reads what such a load left in the shared LoadedKeys.
   #loading: Promise<void> | undefined;
-  #loaded = false;
   #creating = new Map<number, Promise<LoadedKey>>();
-  #unknownKids = new Map<string, number>();
   #kidLookups = new Map<string, Promise<void>>();
   #nextLoad: Promise<void> | undefined;
-  #refreshRecord: KeyRecord | undefined;
   #refreshKey: Promise<HmacKey> | undefined;
-  #readyRefreshKey: HmacKey | undefined;
-  readonly #protection: KeyProtection;
-  /** Rows already sealed in place by this process (or being sealed). */
-  #sealing = new Set<string>();
 
   constructor(
     private readonly options: ResolvedOptions,
     /** Runs a store call with timeout and error mapping. */
     private readonly run: <T>(operation: () => Promise<T>) => Promise<T>,
+    shared?: LoadedKeys,
   ) {
-    this.#protection = new KeyProtection(options);
-    if (!this.#protection.enabled && !isDevelopment()) {
+    this.#s = shared ?? new LoadedKeys(new KeyProtection(options));
+    if (!shared && !this.#s.protection.enabled && !isDevelopment()) {
       options.onWarning(
         "sessionkit: WARNING: neither secret nor keyEncryptionKey is set, so the private signing keys and the refresh key " +
           "are stored in plaintext in the sessionkit_keys table: anyone who can read that table (a SQL injection, a backup) " +
@@ -51,19 +63,24 @@ export class KeyRing {
     }
   }
 
+  /** A ring on another store (options with that store, and its `run`) sharing what this one loaded. */
+  withStore(options: ResolvedOptions, run: <T>(operation: () => Promise<T>) => Promise<T>): KeyRing {
+    return new KeyRing(options, run, this.#s);
+  }
+
   /**
    * A row's private JWK in the clear. A 0.1 row still in plaintext keeps working and, with a
    * key-encryption key configured, is sealed in place (one conditional UPDATE per row, once).
    */
   private async privateJwkOf(record: KeyRecord): Promise<JsonWebKey> {
-    const { jwk, plain } = await this.#protection.open(record.privateJwk, record.kid);
-    if (plain && this.#protection.enabled && !this.#sealing.has(record.kid)) {
-      this.#sealing.add(record.kid);
+    const { jwk, plain } = await this.#s.protection.open(record.privateJwk, record.kid);
+    if (plain && this.#s.protection.enabled && !this.#s.sealing.has(record.kid)) {
+      this.#s.sealing.add(record.kid);
       try {
-        const sealed = await this.#protection.seal(jwk, record.kid);
+        const sealed = await this.#s.protection.seal(jwk, record.kid);
         await this.run(() => this.options.store.replacePrivateKey(record.kid, sealed, record.privateJwk));
       } catch (error) {
-        this.#sealing.delete(record.kid);
+        this.#s.sealing.delete(record.kid);
         this.options.onWarning(`sessionkit: could not encrypt key ${record.kid} in place; it keeps working in plaintext`, error);
       }
     }
@@ -81,13 +98,13 @@ export class KeyRing {
         const records = await this.run(() => this.options.store.loadKeys(new Date(this.options.now())));
         const next = new Map<string, LoadedKey>();
         for (const record of records) {
-          if (record.purpose === "refresh") this.#refreshRecord ??= record;
+          if (record.purpose === "refresh") this.#s.refreshRecord ??= record;
           if (record.purpose !== "signing" || !record.publicJwk) continue;
-          const existing = this.#keys.get(record.kid);
+          const existing = this.#s.keys.get(record.kid);
           next.set(record.kid, existing ?? { record, publicKey: await importPublic(record) });
         }
-        this.#keys = next;
-        this.#loaded = true;
+        this.#s.keys = next;
+        this.#s.loaded = true;
       } finally {
         this.#loading = undefined;
       }
@@ -113,7 +130,7 @@ export class KeyRing {
   }
 
   private async ensureLoaded(): Promise<void> {
-    if (!this.#loaded) await this.reload();
+    if (!this.#s.loaded) await this.reload();
   }
 
   /** The key to sign new access tokens with, creating this slot's key when none exists. */
@@ -138,7 +155,7 @@ export class KeyRing {
   }
 
   private findSigning(slot: number): LoadedKey | undefined {
-    for (const key of this.#keys.values()) {
+    for (const key of this.#s.keys.values()) {
       if (key.record.slot === slot && key.record.algorithm === this.options.algorithm) return key;
     }
     return undefined;
@@ -156,7 +173,7 @@ export class KeyRing {
         algorithm,
         slot,
         publicJwk: await exportJWK(pair.publicKey),
-        privateJwk: await this.#protection.seal(await exportJWK(pair.privateKey), kid),
+        privateJwk: await this.#s.protection.seal(await exportJWK(pair.privateKey), kid),
         createdAt: new Date(this.options.now()),
         // Tokens signed until the slot ends stay verifiable for one more access-token lifetime.
         expiresAt: new Date(slotEndMs + (accessTokenTtl + 60) * 1000),
@@ -172,24 +189,24 @@ export class KeyRing {
   /** The public key for a `kid`, asking the store again (rate-limited) when it is unknown. */
   async verificationKey(kid: string): Promise<{ key: CryptoKey; algorithm: string } | undefined> {
     await this.ensureLoaded();
-    let key = this.#keys.get(kid);
+    let key = this.#s.keys.get(kid);
     if (!key) {
       // Requests arriving together with a new kid (another instance just rotated) share one
       // lookup; only after it has failed is the kid refused without asking again for a while.
       let lookup = this.#kidLookups.get(kid);
       if (!lookup) {
-        const seen = this.#unknownKids.get(kid);
+        const seen = this.#s.unknownKids.get(kid);
         const realNow = performance.now();
         if (seen !== undefined && realNow - seen < UNKNOWN_KID_RETRY_MS) return undefined;
-        if (this.#unknownKids.size > 1000) this.#unknownKids.clear();
-        this.#unknownKids.set(kid, realNow);
+        if (this.#s.unknownKids.size > 1000) this.#s.unknownKids.clear();
+        this.#s.unknownKids.set(kid, realNow);
         lookup = this.reloadFresh().finally(() => this.#kidLookups.delete(kid));
         this.#kidLookups.set(kid, lookup);
       }
       await lookup;
-      key = this.#keys.get(kid);
+      key = this.#s.keys.get(kid);
       if (!key) return undefined;
-      this.#unknownKids.delete(kid);
+      this.#s.unknownKids.delete(kid);
     }
     if (key.record.expiresAt.getTime() <= this.options.now()) return undefined;
     return { key: key.publicKey, algorithm: key.record.algorithm };
@@ -200,7 +217,7 @@ export class KeyRing {
     await this.signingKey();
     const now = this.options.now();
     const keys: PublicJwk[] = [];
-    for (const { record } of this.#keys.values()) {
+    for (const { record } of this.#s.keys.values()) {
       if (record.expiresAt.getTime() <= now || !record.publicJwk) continue;
       keys.push({ ...publicPart(record.publicJwk), kid: record.kid, alg: record.algorithm, use: "sig" });
     }
@@ -209,9 +226,11 @@ export class KeyRing {
 
   /** The HMAC key that authenticates refresh tokens and derives anti-CSRF tokens. */
   refreshKey(): Promise<HmacKey> {
+    const loaded = this.#s.refreshKey;
+    if (loaded) return Promise.resolve(loaded);
     this.#refreshKey ??= this.loadRefreshKey().then(
       (key) => {
-        this.#readyRefreshKey = key;
+        this.#s.refreshKey = key;
         return key;
       },
       (error: unknown) => {
@@ -224,15 +243,15 @@ export class KeyRing {
 
   /** The refresh key once loaded, without a store call or a timer: what every refresh after the first uses. */
   get readyRefreshKey(): HmacKey | undefined {
-    return this.#readyRefreshKey;
+    return this.#s.refreshKey;
   }
 
   private async loadRefreshKey(): Promise<HmacKey> {
     if (this.options.secret !== undefined) return importHmacKey(await sha256(utf8(`sessionkit:${this.options.secret}`)));
     await this.ensureLoaded();
-    if (!this.#refreshRecord) {
+    if (!this.#s.refreshRecord) {
       const kid = `refresh-${base64url(this.options.randomBytes(8))}`;
-      const privateJwk = await this.#protection.seal({ kty: "oct", k: base64url(this.options.randomBytes(32)) }, kid);
+      const privateJwk = await this.#s.protection.seal({ kty: "oct", k: base64url(this.options.randomBytes(32)) }, kid);
       await this.run(() =>
         this.options.store.insertKey({
           kid,
@@ -248,7 +267,7 @@ export class KeyRing {
       // Concurrent creators: the unique slot keeps one; read back whichever won.
       await this.reloadFresh();
     }
-    const record = this.#refreshRecord as KeyRecord | undefined;
+    const record = this.#s.refreshRecord as KeyRecord | undefined;
     const jwk = record ? await this.privateJwkOf(record) : undefined;
     const raw = jwk?.k ? fromBase64url(jwk.k) : undefined;
     if (!raw || raw.length < 32) throw new Error("sessionkit: the store holds no usable refresh key");

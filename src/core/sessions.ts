@@ -13,7 +13,7 @@ import { createNewSession, refreshSession } from "./lifecycle.js";
 import { type AntiCsrfMode, type CorsOptions, type CreateSessionsOptions, type RevocationMode, resolveOptions } from "./options.js";
 import { Session, assertJson, modifyData } from "./session.js";
 import { assertCustomPayload } from "./access-token.js";
-import type { JsonObject } from "./store.js";
+import type { JsonObject, SessionStore } from "./store.js";
 
 /** What `getSessionInformation` returns. */
 export interface SessionInformation<P extends JsonObject = JsonObject> {
@@ -95,6 +95,14 @@ export interface Sessions<P extends JsonObject = JsonObject> {
   jwks(): Promise<{ keys: PublicJwk[] }>;
   /** Deletes expired sessions, keys and revocation-log entries. Schedule it (hourly is plenty). */
   cleanup(): Promise<{ sessions: number; keys: number; revocations: number }>;
+  /**
+   * The same sessions on another store, for one request: store calls go to `store`, while the
+   * loaded signing keys, the verified-token cache, settings and events stay this instance's. On
+   * Cloudflare Workers, keep one `createSessions` at module level and call
+   * `sessions.withStore(drizzleStore(drizzle(sql)))` with the request's own connection. Cheap:
+   * no query, no key load. Its `close()` closes nothing (the instance from `createSessions` does).
+   */
+  withStore(store: SessionStore): Sessions<P>;
   /** Stops listeners and timers. */
   close(): Promise<void>;
 }
@@ -125,17 +133,34 @@ export function engineOf(sessions: Sessions<JsonObject>): Engine {
 export function createSessions<P extends JsonObject = JsonObject>(options: CreateSessionsOptions): Sessions<P> {
   const resolved = resolveOptions(options);
   const engine = new Engine(resolved);
-  const { store } = resolved;
-  let corsPolicy = resolved.cors ? new CorsPolicy(resolved.cors) : undefined;
-  engine.cors = corsPolicy;
+  const cors: CorsState = { policy: resolved.cors ? new CorsPolicy(resolved.cors) : undefined };
+  engine.cors = cors.policy;
+  const sessions = sessionsOn<P>(engine, cors);
+  sessions.close = async () => {
+    engine.live.close();
+    engine.telemetry.close();
+    await engine.revocation.close();
+    await engine.events.settled();
+  };
+  return sessions;
+}
+
+/** The cross-origin policy, shared by an instance and its `withStore` views. */
+interface CorsState {
+  policy: CorsPolicy | undefined;
+}
+
+/** The public object over an engine (the instance's own, or a `withStore` view's). */
+function sessionsOn<P extends JsonObject>(engine: Engine, cors: CorsState): Sessions<P> {
+  const { store } = engine.options;
   const now = () => engine.now();
 
   const sessions: Sessions<P> = {
     config: Object.freeze({
-      basePath: resolved.basePath,
+      basePath: engine.options.basePath,
       refreshPath: engine.transport.refreshPath,
-      antiCsrf: resolved.antiCsrf,
-      revocation: resolved.revocation,
+      antiCsrf: engine.options.antiCsrf,
+      revocation: engine.options.revocation,
     }),
     createNewSession: (input, response, request) => createNewSession(engine, input, response, request) as Promise<Session<P>>,
     getSession: (async (request: SessionRequest, response: SessionResponse, getOptions?: GetSessionOptions) => {
@@ -148,8 +173,8 @@ export function createSessions<P extends JsonObject = JsonObject>(options: Creat
       return session;
     }) as Sessions<P>["getSession"],
     refreshSession: (request, response) => reportingRefusals(refreshSession(engine, request, response)) as Promise<Session<P>>,
-    handle: (request) => handleRequest(engine, corsPolicy, request),
-    middleware: () => nodeMiddleware(engine, () => corsPolicy),
+    handle: (request) => handleRequest(engine, cors.policy, request),
+    middleware: () => nodeMiddleware(engine, () => cors.policy),
     revokeSession: async (handle) => (await engine.revoke({ handle: String(handle) })).length > 0,
     revokeAllSessionsForUser: (userId) => engine.revoke({ userId: String(userId) }),
     refreshClaimsForUser: (userId) => refreshClaimsForUser(engine, String(userId)),
@@ -178,17 +203,19 @@ export function createSessions<P extends JsonObject = JsonObject>(options: Creat
       return engine.run(async () => (await store.setJWTPayload(String(handle), payload, now())) !== undefined);
     },
     cors(corsOptions) {
-      if (corsOptions) engine.cors = corsPolicy = new CorsPolicy(corsOptions);
-      return (request) => corsPolicy?.headersFor(request) ?? new Headers();
+      if (corsOptions) engine.cors = cors.policy = new CorsPolicy(corsOptions);
+      return (request) => cors.policy?.headersFor(request) ?? new Headers();
     },
     jwks: () => engine.keys.jwks(),
-    cleanup: () => engine.run(() => store.cleanup(now(), new Date(resolved.now() - (resolved.accessTokenTtl + 60) * 1000))),
-    async close() {
-      engine.live.close();
-      engine.telemetry.close();
-      await engine.revocation.close();
-      await engine.events.settled();
+    cleanup: () => engine.run(() => store.cleanup(now(), new Date(engine.options.now() - (engine.options.accessTokenTtl + 60) * 1000))),
+    withStore(other) {
+      if (!other || typeof other !== "object" || typeof (other as Partial<SessionStore>).loadKeys !== "function") {
+        throw new TypeError("sessionkit: withStore needs a store, e.g. sessions.withStore(drizzleStore(db))");
+      }
+      return sessionsOn<P>(engine.withStore(other), cors);
     },
+    // A view owns no listener or timer: the instance from createSessions closes them.
+    close: async () => {},
   };
   engines.set(sessions, engine);
   return sessions;

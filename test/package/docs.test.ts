@@ -98,6 +98,16 @@ describe("links", () => {
   });
 });
 
+describe("the README", () => {
+  it("links every guide in docs/, absolutely", () => {
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8").replace(/```[\s\S]*?```/g, "");
+    const linked = new Set([...readme.matchAll(/\]\(([^)\s#]+)/g)].map((m) => repositoryFile(m[1] ?? "")));
+    const guides = readdirSync(join(repoRoot, "docs")).filter((f) => f.endsWith(".md"));
+    expect(guides.length).toBeGreaterThan(10);
+    expect(guides.filter((f) => !linked.has(`docs/${f}`))).toEqual([]);
+  });
+});
+
 describe("the package on its own (npm page, node_modules)", () => {
   it("names its repository, homepage and issue tracker", () => {
     expect(REPO).toMatch(/^https:\/\/github\.com\/[\w.-]+\/[\w.-]+$/);

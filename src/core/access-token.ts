@@ -23,6 +23,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   "rsub",
   "stt",
   "authTime",
+  "skRemember",
 ]);
 
 /**
@@ -66,6 +67,11 @@ export interface AccessClaims {
   /** When the session was signed in, epoch ms (the `authTime` claim; 0 in tokens minted before 0.2). */
   authTime: number;
   antiCsrfToken: string | undefined;
+  /**
+   * The session's remember-me choice (the `skRemember: false` claim, absent when true): cookies
+   * written later for this session (claims refetch, `updateJWTPayload`) keep it with no store call.
+   */
+  remember: boolean;
   /** The custom payload only, without reserved claims. */
   payload: JsonObject;
 }
@@ -126,6 +132,8 @@ export class AccessTokens {
     antiCsrfToken: string | undefined;
     /** Sign-in time, epoch ms: carried so `getAuthTime()` needs no query. */
     authTime: number;
+    /** false: the session's cookies last for the browser session only (default true). */
+    remember?: boolean | undefined;
   }): Promise<{ token: string; claims: AccessClaims; fullPayload: JsonObject }> {
     const { kid, algorithm, sign } = await this.keys.signingKey();
     const iat = Math.floor(this.options.now() / 1000);
@@ -140,6 +148,7 @@ export class AccessTokens {
       iat,
       exp,
       authTime: input.authTime,
+      ...(input.remember === false ? { skRemember: false } : {}),
       ...(input.antiCsrfToken === undefined ? {} : { antiCsrfToken: input.antiCsrfToken }),
       // Services pin it (jose's jwtVerify `issuer`); supertokens-node puts its issuer in every token.
       ...(this.options.issuer === undefined ? {} : { iss: this.options.issuer }),
@@ -155,6 +164,7 @@ export class AccessTokens {
       exp,
       authTime: input.authTime,
       antiCsrfToken: input.antiCsrfToken,
+      remember: input.remember !== false,
       payload: input.payload,
     };
     this.#cache.set(token, claims, exp * 1000);
@@ -203,7 +213,7 @@ export class AccessTokens {
 }
 
 function toClaims(raw: Record<string, unknown>, nowMs: number): AccessClaims | undefined {
-  const { sub, sessionHandle, iat, exp, antiCsrfToken, authTime } = raw;
+  const { sub, sessionHandle, iat, exp, antiCsrfToken, authTime, skRemember } = raw;
   if (typeof sub !== "string" || sub.length === 0) return undefined;
   if (typeof sessionHandle !== "string" || sessionHandle.length === 0) return undefined;
   if (typeof iat !== "number" || !Number.isInteger(iat) || iat > nowMs / 1000 + IAT_SKEW_SECONDS) return undefined;
@@ -211,9 +221,10 @@ function toClaims(raw: Record<string, unknown>, nowMs: number): AccessClaims | u
   if (antiCsrfToken !== undefined && typeof antiCsrfToken !== "string") return undefined;
   // Tokens minted by 0.1 have no authTime: 0 reads as "signed in long ago", so a freshness check fails closed.
   if (authTime !== undefined && (typeof authTime !== "number" || !Number.isSafeInteger(authTime) || authTime < 0)) return undefined;
+  if (skRemember !== undefined && skRemember !== false) return undefined;
   const payload: JsonObject = {};
   for (const [name, value] of Object.entries(raw)) if (!RESERVED_CLAIMS.has(name)) payload[name] = value;
-  return { userId: sub, handle: sessionHandle, iat, exp, authTime: authTime ?? 0, antiCsrfToken, payload };
+  return { userId: sub, handle: sessionHandle, iat, exp, authTime: authTime ?? 0, antiCsrfToken, remember: skRemember !== false, payload };
 }
 
 /** The `front-token` header: standard base64 of `{"uid","ate","up"}` (WIRE.md). */

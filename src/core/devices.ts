@@ -58,10 +58,21 @@ function asAddress(value: string | undefined): string | undefined {
   return address.toLowerCase().replace(/^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/, "$1");
 }
 
+/** Socket addresses of fetch Requests that have none of their own, as an adapter saw them (Yoga on node:http). */
+const noted = new WeakMap<object, string>();
+
+/**
+ * @internal For adapters whose request is a fetch `Request` while the server knows the socket
+ * (Yoga's `serverContext.req` on node:http): the address `trustProxy` starts from for `request`.
+ */
+export function noteSocketAddress(request: object, address: unknown): void {
+  if (typeof address === "string" && address.length > 0) noted.set(request, address);
+}
+
 function socketAddress(request: SessionRequest): string | undefined {
   const socket = (request as { socket?: { remoteAddress?: unknown } | null }).socket;
   const address = socket?.remoteAddress;
-  return typeof address === "string" ? address : undefined;
+  return typeof address === "string" ? address : noted.get(request);
 }
 
 /** The client IP of a request, or undefined when it cannot be told. */

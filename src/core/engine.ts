@@ -182,8 +182,8 @@ export class Engine {
   }
 
   /**
-   * Signs an access token; `authTime` is the session's sign-in time (epoch ms), carried through
-   * every refresh. A header-mode token carries no anti-CSRF token (supertokens-node's `disableAntiCsrf`).
+   * Signs an access token; `authTime` is the session's sign-in time (epoch ms) and `remember` its
+   * remember-me choice, both carried through every refresh. A header-mode token carries no anti-CSRF token (supertokens-node's `disableAntiCsrf`).
    */
   async issueAccess(
     userId: string,
@@ -191,9 +191,10 @@ export class Engine {
     payload: JsonObject,
     authTime: number,
     transfer: TransferMethod = "cookie",
+    remember = true,
   ): Promise<{ issued: IssuedAccess; claims: AccessClaims }> {
     const antiCsrfToken = transfer === "header" ? undefined : await this.antiCsrfTokenFor(handle);
-    const signed = await this.signWithStoreErrors(() => this.tokens.sign({ userId, handle, payload, antiCsrfToken, authTime }));
+    const signed = await this.signWithStoreErrors(() => this.tokens.sign({ userId, handle, payload, antiCsrfToken, authTime, remember }));
     return {
       issued: { token: signed.token, userId, exp: signed.claims.exp, fullPayload: signed.fullPayload, antiCsrfToken },
       claims: signed.claims,

@@ -10,6 +10,7 @@ import { Session, claimsOf } from "./session.js";
 import { type Sessions, engineOf } from "./sessions.js";
 
 export { markResponseSent };
+export { noteSocketAddress } from "./devices.js";
 export { diagnosticsOf, reportRefusal } from "./diagnostics.js";
 export { engineOf, wireMessage };
 

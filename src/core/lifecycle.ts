@@ -74,7 +74,7 @@ async function startSession(
   const remember = input.remember !== false;
   const device = deviceOf(request, options.trustProxy);
   // Sign first so a key problem fails before anything is stored.
-  const { issued, claims } = await engine.issueAccess(input.userId, handle, jwtPayload, now, transfer);
+  const { issued, claims } = await engine.issueAccess(input.userId, handle, jwtPayload, now, transfer, remember);
   const cap =
     options.maxSessionsPerUser === undefined
       ? undefined
@@ -174,8 +174,12 @@ async function rotate(engine: Engine, request: SessionRequest, response: Session
   );
   if (!row) {
     // Past maxLifetime the row may still be there (the statement no longer rotates it): end it as
-    // a revocation (logged and notified), one more round trip on this failure path only.
-    if (options.maxLifetime !== undefined) await engine.revoke({ handle: parts.handle });
+    // a revocation (logged, notified, reported with reason "maxLifetime"), one more round trip on
+    // this failure path only. A session that merely idled out or was revoked is not touched.
+    if (options.maxLifetime !== undefined) {
+      const createdBefore = new Date(now - options.maxLifetime * 1000);
+      await engine.revoke({ handle: parts.handle, createdBefore }, "maxLifetime");
+    }
     throw fail("UNAUTHORISED", "the session has expired or was revoked");
   }
 
@@ -228,7 +232,14 @@ async function rotate(engine: Engine, request: SessionRequest, response: Session
     jwtPayload = refetched;
     await engine.run(() => options.store.setJWTPayload(parts.handle, refetched, new Date(now)));
   }
-  const { issued, claims } = await engine.issueAccess(row.userId, parts.handle, jwtPayload, row.createdAt.getTime(), transfer);
+  const { issued, claims } = await engine.issueAccess(
+    row.userId,
+    parts.handle,
+    jwtPayload,
+    row.createdAt.getTime(),
+    transfer,
+    row.remember,
+  );
   writer.assertOpen("refresh the session");
   clearOtherMethod(engine, writer, request, transfer, "refresh");
   engine.transport.write(writer, issued, { token: refreshToken, expiresAt: row.expiresAt }, row.remember);

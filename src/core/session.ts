@@ -111,8 +111,9 @@ export class Session<P extends JsonObject = JsonObject> {
   }
 
   /** A new access token for this session (same user, handle, sign-in time and transfer method) with `payload`. */
-  #issue(payload: JsonObject) {
-    return this.#engine.issueAccess(this.#claims.userId, this.#claims.handle, payload, this.#claims.authTime, this.#writer.transfer);
+  #issue(payload: JsonObject, remember = this.#claims.remember) {
+    const claims = this.#claims;
+    return this.#engine.issueAccess(claims.userId, claims.handle, payload, claims.authTime, this.#writer.transfer, remember);
   }
 
   /** Stores the full payload (custom + claims) and issues an access token with it on this response. */
@@ -121,7 +122,8 @@ export class Session<P extends JsonObject = JsonObject> {
     const engine = this.#engine;
     const stored = await engine.run(() => engine.options.store.setJWTPayload(this.#claims.handle, payload, engine.now()));
     if (!stored) throw engine.error("UNAUTHORISED", "the session no longer exists", this.#writer);
-    const { issued, claims } = await this.#issue(payload);
+    // The row's remember-me choice (a token of 0.1 carries none).
+    const { issued, claims } = await this.#issue(payload, stored.remember);
     this.#writer.assertOpen(what);
     engine.transport.write(this.#writer, issued, undefined, stored.remember);
     this.#claims = claims;
@@ -138,7 +140,7 @@ export class Session<P extends JsonObject = JsonObject> {
     const payload = await engine.claims.withAll(this.#claims.userId, engine.claims.custom(this.#claims.payload));
     const { issued, claims } = await this.#issue(payload);
     if (this.#writer.sent) return;
-    engine.transport.write(this.#writer, issued);
+    engine.transport.write(this.#writer, issued, undefined, claims.remember);
     this.#claims = claims;
   }
 

@@ -87,7 +87,12 @@ export interface KeyRecord {
 
 /** Which sessions a revocation targets, and whether to log and announce it (revocation "notify"). */
 export interface RevokeInput {
-  by: { handle: string } | { userId: string; exceptHandle?: string | undefined };
+  by:
+    | {
+        handle: string /** Only when the session was created at or before this (`maxLifetime` reached). */;
+        createdBefore?: Date | undefined;
+      }
+    | { userId: string; exceptHandle?: string | undefined };
   now: Date;
   /** With "notify": the channel to announce revoked handles on, in the same statement. */
   notifyChannel?: string | undefined;

@@ -322,7 +322,9 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
     async revoke({ by, now, notifyChannel }) {
       const target =
         "handle" in by
-          ? eq(sessions.handle, by.handle)
+          ? by.createdBefore === undefined
+            ? eq(sessions.handle, by.handle)
+            : and(eq(sessions.handle, by.handle), lte(sessions.createdAt, by.createdBefore))
           : by.exceptHandle === undefined
             ? eq(sessions.userId, by.userId)
             : and(eq(sessions.userId, by.userId), ne(sessions.handle, by.exceptHandle));

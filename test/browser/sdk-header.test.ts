@@ -34,4 +34,6 @@ describeInChromium("supertokens-web-js in Chromium, tokenTransferMethod header",
   );
   // Across origins through the fetch handlers: Yoga's own CORS and tRPC's fetch adapter must let the token headers through.
   sdkHeaderSteps({ antiCsrf: "via-custom-header", crossOrigin: true, adapter: "fetch" }, ["signIn", "payload", "signOut"], env);
+  // Cookie mode exposing the access token to the page (supertokens-node's option, for apps that forward it).
+  sdkHeaderSteps({ antiCsrf: "via-custom-header", crossOrigin: true, adapter: "node", exposeAccessToken: true }, ["exposed"], env);
 });

@@ -24,7 +24,8 @@ export type HeaderStep =
   | "tabs"
   | "replay"
   | "mixed"
-  | "switch";
+  | "switch"
+  | "exposed";
 
 interface Fixture {
   open(mode?: SdkMode): Promise<{ context: BrowserContext; wire: WireLog; page: SdkPage }>;
@@ -59,7 +60,7 @@ export function sdkHeaderSteps(
   steps: readonly HeaderStep[],
   env: { browser(): Browser; db(): TestDb },
 ): void {
-  const label = `header mode: tokenTransfer ${setting.tokenTransfer ?? "any"}, ${setting.antiCsrf}, ${setting.crossOrigin ? "cross-origin" : "same-origin"}, ${setting.adapter} handlers`;
+  const label = `header mode: tokenTransfer ${setting.tokenTransfer ?? "any"}${setting.exposeAccessToken ? ", access token exposed" : ""}, ${setting.antiCsrf}, ${setting.crossOrigin ? "cross-origin" : "same-origin"}, ${setting.adapter} handlers`;
   describe(label, () => {
     let server: SdkServer;
     const contexts: BrowserContext[] = [];
@@ -473,6 +474,35 @@ export function sdkHeaderSteps(
         await wire.clear();
         expect(ok(await cookiePage.whoami()).handle).toBe(c.handle);
         expect((await wire.settled()).find((e) => e.path === "/trpc/whoami")?.request.authorization).toBeUndefined();
+      },
+    );
+
+    step(
+      "exposed",
+      "12. cookie mode with exposeAccessTokenToFrontendInCookieBasedAuth: the SDK's getAccessToken() has the token, calls still use the cookie",
+      async ({ open, server, user }) => {
+        const { context, wire, page } = await open("cookie");
+        ok(await page.call("signIn", user));
+        const signIn = (await wire.settled()).find((e) => e.path === "/trpc/signIn")!;
+        const access = signIn.response["st-access-token"];
+        expect(access).toMatch(JWT);
+        expect(signIn.response["st-refresh-token"]).toBeUndefined();
+        expect(exposed(signIn)).toEqual(expect.arrayContaining(["st-access-token"]));
+        expect((await authCookies(context)).find((c) => c.name === "sAccessToken")?.value).toBe(access);
+        expect(await page.call("accessToken")).toBe(access);
+        expect(await stored(page)).toEqual({ access });
+        // Without a refresh token in storage the SDK adds no Authorization: the cookie carries the session.
+        await server.advance((ACCESS_TOKEN_TTL + 1) * 1000);
+        await wire.clear();
+        expect(ok(await page.whoami()).userId).toBe(user);
+        const exchanges = (await wire.settled()).filter((e) => e.method !== "OPTIONS");
+        for (const e of exchanges) expect(e.request.authorization).toBeUndefined();
+        const refresh = exchanges.find((e) => e.path === "/auth/session/refresh")!;
+        expect(refresh.response["st-access-token"]).toMatch(JWT);
+        expect(await page.call("accessToken")).toBe(refresh.response["st-access-token"]);
+        await page.signOut();
+        expect(await page.call("accessToken")).toBeUndefined();
+        expect(await authCookies(context)).toEqual([]);
       },
     );
   });

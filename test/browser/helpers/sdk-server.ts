@@ -33,6 +33,8 @@ export interface SdkServerOptions {
   revocation?: RevocationMode;
   /** The server's `tokenTransfer` (default `"any"`); each page picks its SDK mode with `?mode=`. */
   tokenTransfer?: TokenTransfer;
+  /** supertokens-node's `exposeAccessTokenToFrontendInCookieBasedAuth`. */
+  exposeAccessToken?: boolean;
 }
 
 /** The SDK's `tokenTransferMethod` of a page: `pageUrl` is cookie mode, `${pageUrl}?mode=header` header mode. */
@@ -183,6 +185,7 @@ export async function startSdkServer(options: SdkServerOptions): Promise<SdkServ
     now: () => Date.now() + offset,
     onWarning: () => {},
     ...(options.tokenTransfer ? { tokenTransfer: options.tokenTransfer } : {}),
+    ...(options.exposeAccessToken ? { exposeAccessTokenToFrontendInCookieBasedAuth: true } : {}),
     ...(options.crossOrigin ? { cors: { origins: [pageOrigin] } } : {}),
   });
   const createContext = createSessionContext(sessions);

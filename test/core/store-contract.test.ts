@@ -174,6 +174,56 @@ describe.each(availableKinds)("store contract on %s", (kind) => {
     expect(await one(() => store.revocationsSince(0, at(6)))).toEqual([]);
   });
 
+  it("clears claim entries of a user's live sessions only, and announces it in the same round trip when asked", async () => {
+    const payload = { name: "Fi", "st-role": { v: ["admin"], t: 1 }, plan: { v: "pro", t: 1 } };
+    const a = await create("fiona");
+    const b = await create("fiona");
+    const old = await create("fiona", 10);
+    const other = await create("gus");
+    for (const h of [a, b, old, other]) await store.setJWTPayload(h, payload, at(1));
+    const clear = store.clearClaims?.bind(store);
+    if (!clear) throw new Error("drizzleStore has clearClaims");
+    const input = { userId: "fiona", keys: ["st-role", "plan"], now: at(20), notice: "claims:20000:fiona" };
+    expect((await one(() => clear(input))).sort()).toEqual([a, b].sort());
+    for (const h of [a, b]) expect((await store.getSession(h, at(20)))?.jwtPayload).toEqual({ name: "Fi" });
+    expect((await store.getSession(other, at(20)))?.jwtPayload).toEqual(payload);
+    expect((await store.getSession(old, at(5)))?.jwtPayload).toEqual(payload); // expired at 10 s: not reached
+    // A key the payload does not hold, quotes in a key: nothing breaks.
+    expect((await one(() => clear({ ...input, keys: ["missing", `it's "q"`] }))).sort()).toEqual([a, b].sort());
+    expect(await one(() => clear({ ...input, userId: "nobody" }))).toEqual([]);
+
+    // With a channel: the same clearing and the notice, in one round trip.
+    await store.setJWTPayload(a, payload, at(21));
+    const notices: string[] = [];
+    let heard: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      heard = resolve;
+    });
+    const listen = store.listen?.bind(store);
+    if (!listen) throw new Error("drizzleStore listens");
+    const stop = await listen(
+      "sessionkit_contract_claims",
+      {
+        onNotify: (notice) => {
+          notices.push(notice);
+          heard();
+        },
+        onListen: () => {},
+        onDrop: () => {},
+      },
+      undefined,
+      { heartbeatMs: 600_000 }, // no probe inside the counted window
+    );
+    const reached = await one(() =>
+      clear({ ...input, now: at(30), notice: "claims:30000:fiona", notifyChannel: "sessionkit_contract_claims" }),
+    );
+    expect(reached.sort()).toEqual([a, b].sort());
+    expect((await store.getSession(a, at(30)))?.jwtPayload).toEqual({ name: "Fi" });
+    await Promise.race([arrived, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    expect(notices).toEqual(["claims:30000:fiona"]);
+    await stop();
+  });
+
   it("keeps one key per purpose, algorithm and slot", async () => {
     const key = (kid: string, slot: number) => ({
       kid,

@@ -10,6 +10,7 @@ import { type Instance, openInstance, summary, uniqueChannel, waitLive } from ".
 import { type TestDb, createTestDb } from "../helpers/db.js";
 import { CookieJar } from "../helpers/jar.js";
 import { jarFetch, socketClass } from "./clients.js";
+import { type Stream, subscribeSse, subscribeWs } from "./graphql-clients.js";
 import { type YogaLive, serveYogaLive } from "./yoga-app.js";
 
 let db: TestDb;
@@ -78,90 +79,6 @@ function wsClient(
   });
 }
 
-interface Stream {
-  values: number[];
-  errors: { extensions?: Record<string, unknown> }[];
-  ended: Promise<number>;
-  next(): Promise<number>;
-}
-
-/** Subscribes over graphql-ws and records results until the stream completes. */
-function subscribeWs(client: Client, query: string): Stream {
-  const values: number[] = [];
-  const errors: Stream["errors"] = [];
-  let waiters: ((n: number) => void)[] = [];
-  let end: (at: number) => void = () => {};
-  const ended = new Promise<number>((resolve) => {
-    end = resolve;
-  });
-  client.subscribe<Record<string, number>>(
-    { query },
-    {
-      next(result) {
-        if (result.errors) errors.push(...(result.errors as unknown as Stream["errors"]));
-        const value = result.data && Object.values(result.data)[0];
-        if (typeof value === "number") {
-          values.push(value);
-          const current = waiters;
-          waiters = [];
-          for (const w of current) w(value);
-        }
-      },
-      error(error) {
-        errors.push({ extensions: { transport: String((error as Error)?.message ?? error) } });
-        end(performance.now());
-      },
-      complete: () => end(performance.now()),
-    },
-  );
-  return { values, errors, ended, next: () => new Promise((resolve) => waiters.push(resolve)) };
-}
-
-/** Subscribes over Yoga's SSE and records results until the stream ends. */
-function subscribeSse(jar: CookieJar, query: string): Stream & { cancel(): void } {
-  const values: number[] = [];
-  const errors: Stream["errors"] = [];
-  let waiters: ((n: number) => void)[] = [];
-  const controller = new AbortController();
-  const ended = (async () => {
-    const response = await jarFetch(jar)(live.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream" },
-      body: JSON.stringify({ query }),
-      signal: controller.signal,
-    });
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const chunk = await reader.read().catch(() => ({ done: true, value: undefined }));
-      if (chunk.done) return performance.now();
-      buffer += decoder.decode(chunk.value, { stream: true });
-      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = block
-          .split("\n")
-          .filter((l) => l.startsWith("data:"))
-          .map((l) => l.slice(5).trim())
-          .join("");
-        if (block.includes("event: complete")) return performance.now();
-        if (!data) continue;
-        const result = JSON.parse(data) as { data?: Record<string, number>; errors?: Stream["errors"] };
-        if (result.errors) errors.push(...result.errors);
-        const value = result.data && Object.values(result.data)[0];
-        if (typeof value === "number") {
-          values.push(value);
-          const current = waiters;
-          waiters = [];
-          for (const w of current) w(value);
-        }
-      }
-    }
-  })();
-  return { values, errors, ended, next: () => new Promise((resolve) => waiters.push(resolve)), cancel: () => controller.abort() };
-}
-
 async function firstValue(stream: Stream): Promise<void> {
   const pending = stream.next();
   let n = 0;
@@ -180,14 +97,14 @@ describe.each(["graphql-ws", "sse"] as const)("an @auth subscription over %s", (
       const jar = new CookieJar();
       const { handle } = await signIn(jar);
       const client = transport === "graphql-ws" ? wsClient(jar) : undefined;
-      const stream = client ? subscribeWs(client, "subscription { ticks }") : subscribeSse(jar, "subscription { ticks }");
+      const stream = client ? subscribeWs(client, "subscription { ticks }") : subscribeSse(live.url, jar, "subscription { ticks }");
       await firstValue(stream);
       const bystanderJar = new CookieJar();
       await signIn(bystanderJar);
       const bystanderClient = transport === "graphql-ws" ? wsClient(bystanderJar) : undefined;
       const bystander = bystanderClient
         ? subscribeWs(bystanderClient, "subscription { ticks }")
-        : subscribeSse(bystanderJar, "subscription { ticks }");
+        : subscribeSse(live.url, bystanderJar, "subscription { ticks }");
       await firstValue(bystander);
 
       expect(await other.sessions.revokeSession(handle)).toBe(true);
@@ -211,7 +128,9 @@ describe.each(["graphql-ws", "sse"] as const)("an @auth subscription over %s", (
     const jar = new CookieJar();
     const { handle } = await signIn(jar);
     const client = transport === "graphql-ws" ? wsClient(jar) : undefined;
-    const stream = client ? subscribeWs(client, "subscription { publicTicks }") : subscribeSse(jar, "subscription { publicTicks }");
+    const stream = client
+      ? subscribeWs(client, "subscription { publicTicks }")
+      : subscribeSse(live.url, jar, "subscription { publicTicks }");
     await firstValue(stream);
     await other.sessions.revokeSession(handle);
     await new Promise((resolve) => setTimeout(resolve, 30));

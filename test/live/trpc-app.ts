@@ -1,7 +1,8 @@
 // A tRPC app with live connections, served for real: HTTP (standalone adapter: queries, sign-in,
 // SSE subscriptions for httpSubscriptionLink) and a `ws` WebSocketServer on the same port
 // (applyWSSHandler). One `feed` subscription behind requireSession() replays from `lastEventId`
-// (tracked ids), so a client that refreshes and resubscribes misses nothing.
+// (tracked ids), so a client that refreshes and resubscribes misses nothing; `adminFeed` is the
+// same feed behind requireSession({ claims }) (the sessions need `liveRoles` among their claims).
 
 import { EventEmitter, on } from "node:events";
 import { type Server, createServer } from "node:http";
@@ -12,7 +13,10 @@ import { applyWSSHandler } from "@trpc/server/adapters/ws";
 import { WebSocketServer } from "ws";
 import { z } from "zod";
 import { createSessionContext, requireSession, sessionErrorFormatter } from "../../src/adapters/trpc/index.js";
-import type { Sessions } from "../../src/index.js";
+import { type Sessions, claim } from "../../src/index.js";
+
+/** A role claim for the live apps: a user id ending in "-admin" is an admin. */
+export const liveRoles = claim<string[]>("st-role", { fetch: (userId) => (userId.endsWith("-admin") ? ["admin"] : []) });
 
 /** Numbered events for every subscriber, with history for replays. */
 export class Feed {
@@ -48,23 +52,35 @@ export function liveRouter(sessions: Sessions, feed: Feed) {
       seen.touch.push(who);
       return who;
     }),
-    feed: protectedProcedure.input(z.object({ lastEventId: z.string().nullish() }).optional()).subscription(async function* ({
-      input,
-      signal,
-    }) {
-      const after = input?.lastEventId ? Number(input.lastEventId) : feed.n;
-      // Listen first, then replay what was missed, so nothing falls between the two.
-      const events = on(feed.emitter, "tick", { signal });
-      for (const n of feed.history) if (n > after) yield tracked(String(n), n);
-      let last = Math.max(after, feed.history.at(-1) ?? 0);
-      for await (const [n] of events as AsyncIterable<[number]>) {
-        if (n <= last) continue;
-        last = n;
-        yield tracked(String(n), n);
-      }
-    }),
+    feed: protectedProcedure.input(z.object({ lastEventId: z.string().nullish() }).optional()).subscription(feedEvents(feed)),
+    adminFeed: protectedProcedure
+      .use(requireSession({ claims: [liveRoles.includes("admin")] }))
+      .input(z.object({ lastEventId: z.string().nullish() }).optional())
+      .subscription(feedEvents(feed)),
   });
   return { router, createContext, seen };
+}
+
+/** Every feed event after the subscriber's `lastEventId` (or from now), as tracked events. */
+function feedEvents(feed: Feed) {
+  return async function* ({
+    input,
+    signal,
+  }: {
+    input?: { lastEventId?: string | null | undefined } | undefined;
+    signal?: AbortSignal | undefined;
+  }) {
+    const after = input?.lastEventId ? Number(input.lastEventId) : feed.n;
+    // Listen first, then replay what was missed, so nothing falls between the two.
+    const events = on(feed.emitter, "tick", { signal });
+    for (const n of feed.history) if (n > after) yield tracked(String(n), n);
+    let last = Math.max(after, feed.history.at(-1) ?? 0);
+    for await (const [n] of events as AsyncIterable<[number]>) {
+      if (n <= last) continue;
+      last = n;
+      yield tracked(String(n), n);
+    }
+  };
 }
 
 export type LiveRouter = ReturnType<typeof liveRouter>["router"];

@@ -1,6 +1,7 @@
 // A Yoga app with live connections, served for real: HTTP (queries, sign-in, Yoga's own SSE
 // subscriptions) and graphql-ws on the same port through `useServer` over Yoga's envelop,
-// written exactly as Yoga's docs write that recipe.
+// written exactly as Yoga's docs write that recipe. `adminTicks` is behind @auth(requires: ["admin"])
+// (the sessions need `liveRoles` among their claims).
 
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,11 +11,12 @@ import { createPubSub, createSchema, createYoga } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import { type AuthedContext, type SessionContext, authDirective, useSessions } from "../../src/adapters/graphql/index.js";
 import type { Sessions } from "../../src/index.js";
+import { liveRoles } from "./trpc-app.js";
 
 const typeDefs = /* GraphQL */ `
   type Query { me: String! @auth  whoami: String }
   type Mutation { signIn(userId: String!): String!  touch: String }
-  type Subscription { ticks: Int! @auth  publicTicks: Int! }
+  type Subscription { ticks: Int! @auth  publicTicks: Int!  adminTicks: Int! @auth(requires: ["admin"]) }
 `;
 
 export interface YogaLive {
@@ -31,7 +33,7 @@ export interface YogaLive {
 export async function serveYogaLive(sessions: Sessions): Promise<YogaLive> {
   const pubsub = createPubSub<{ tick: [number] }>();
   const touched: (string | null)[] = [];
-  const { authDirectiveTypeDefs, authDirectiveTransformer } = authDirective();
+  const { authDirectiveTypeDefs, authDirectiveTransformer } = authDirective({ policies: { admin: [liveRoles.includes("admin")] } });
   const schema = authDirectiveTransformer(
     createSchema<SessionContext>({
       typeDefs: [authDirectiveTypeDefs, typeDefs],
@@ -52,6 +54,7 @@ export async function serveYogaLive(sessions: Sessions): Promise<YogaLive> {
         Subscription: {
           ticks: { subscribe: () => pubsub.subscribe("tick"), resolve: (n: number) => n },
           publicTicks: { subscribe: () => pubsub.subscribe("tick"), resolve: (n: number) => n },
+          adminTicks: { subscribe: () => pubsub.subscribe("tick"), resolve: (n: number) => n },
         },
       },
     }),

@@ -32,7 +32,8 @@ export async function startServer(name: string, file: string, env: Record<string
   running.add(child);
   child.once("exit", () => running.delete(child));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
+    // Several servers start at once (the peers suite: six); on a loaded machine tsx alone takes tens of seconds.
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 180 s`)), 180_000);
     child.once("message", (message: { type?: string; port?: number }) => {
       clearTimeout(timer);
       if (message?.type === "ready" && typeof message.port === "number") resolve(message.port);

@@ -71,8 +71,8 @@ const routes: Record<string, Route> = {
   async "POST /bare/insert"(_req, res) {
     const now = Date.now();
     await bench.query(
-      `INSERT INTO sessionkit_sessions (handle, user_id, jwt_payload, session_data, refresh_hash, created_at, expires_at)
-       VALUES ($1, $2, $3::text::jsonb, $4::text::jsonb, $5, $6::timestamptz, $7::timestamptz)`,
+      `INSERT INTO sessionkit_sessions (handle, user_id, jwt_payload, session_data, refresh_hash, created_at, expires_at, last_active_at)
+       VALUES ($1, $2, $3::text::jsonb, $4::text::jsonb, $5, $6::timestamptz, $7::timestamptz, $6::timestamptz)`,
       [randomUUID(), "bench-create", "{}", "{}", randomUUID(), new Date(now).toISOString(), new Date(now + 100 * DAY_MS).toISOString()],
     );
     json(res, {});

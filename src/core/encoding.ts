@@ -108,7 +108,27 @@ export function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined
 /** A source of random bytes (the `randomBytes` option; tests inject a seeded one). */
 export type RandomBytes = (length: number) => Uint8Array<ArrayBuffer>;
 
-export const cryptoRandomBytes: RandomBytes = (length) => crypto.getRandomValues(new Uint8Array(length));
+/**
+ * Random bytes are drawn from a 4 KB pool filled by `crypto.getRandomValues`: each call of it is a
+ * trip into the runtime's CSPRNG costing far more than the 16–48 bytes a sign-in or refresh takes
+ * (Node 20: ~3 µs idle, 20+ µs on a busy machine, against well under 1 µs for a slice), as Node's
+ * own `randomUUID` keeps a cache. Every byte is handed out once and wiped from the pool.
+ */
+const POOL_SIZE = 4096;
+const pool = new Uint8Array(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
+export const cryptoRandomBytes: RandomBytes = (length) => {
+  if (length > 256) return crypto.getRandomValues(new Uint8Array(length));
+  if (poolOffset + length > POOL_SIZE) {
+    crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  const out = pool.slice(poolOffset, poolOffset + length);
+  pool.fill(0, poolOffset, poolOffset + length);
+  poolOffset += length;
+  return out;
+};
 
 export async function sha256(data: Uint8Array<ArrayBuffer> | string): Promise<Uint8Array<ArrayBuffer>> {
   return sha256Bytes(typeof data === "string" ? utf8(data) : data);

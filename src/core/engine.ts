@@ -193,7 +193,7 @@ export class Engine {
     transfer: TransferMethod = "cookie",
     remember = true,
   ): Promise<{ issued: IssuedAccess; claims: AccessClaims }> {
-    const antiCsrfToken = transfer === "header" ? undefined : await this.antiCsrfTokenFor(handle);
+    const antiCsrfToken = transfer === "header" || this.options.antiCsrf !== "via-token" ? undefined : await this.antiCsrfTokenFor(handle);
     const signed = await this.signWithStoreErrors(() => this.tokens.sign({ userId, handle, payload, antiCsrfToken, authTime, remember }));
     return {
       issued: { token: signed.token, userId, exp: signed.claims.exp, fullPayload: signed.fullPayload, antiCsrfToken },

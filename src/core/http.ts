@@ -48,10 +48,16 @@ export function requestMethod(request: SessionRequest): string {
   return typeof method === "string" ? method.toUpperCase() : "GET";
 }
 
+const PLAIN_PATH = /^(?:\/(?!\/)[A-Za-z0-9_~.-]*)+$/;
+const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+
 /** The path of the request URL (absolute for fetch, path-only for Node), or "/" when unparsable. */
 export function requestPath(request: SessionRequest): string {
   const url = (request as { url?: unknown }).url;
   if (typeof url !== "string") return "/";
+  // A Node request's plain path (no query, escapes, dot segments or "//") is its own pathname:
+  // no URL to parse on every request that passes the middleware.
+  if (PLAIN_PATH.test(url) && !DOT_SEGMENT.test(url)) return url;
   try {
     return new URL(url, "http://localhost").pathname;
   } catch {

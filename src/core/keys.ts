@@ -46,6 +46,8 @@ export class KeyRing {
   #kidLookups = new Map<string, Promise<void>>();
   #nextLoad: Promise<void> | undefined;
   #refreshKey: Promise<HmacKey> | undefined;
+  /** The signing key of the current slot once its signer is ready (checked against the loaded keys on use). */
+  #readySigning: { slot: number; key: LoadedKey; value: { kid: string; algorithm: string; sign: Signer } } | undefined;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -135,8 +137,11 @@ export class KeyRing {
 
   /** The key to sign new access tokens with, creating this slot's key when none exists. */
   async signingKey(): Promise<{ kid: string; algorithm: string; sign: Signer }> {
-    await this.ensureLoaded();
     const slot = this.slotOf(this.options.now());
+    // Every token of a slot is signed with the same key: once its signer is ready, no lookup.
+    const ready = this.#readySigning;
+    if (ready !== undefined && ready.slot === slot && this.#s.keys.get(ready.value.kid) === ready.key) return ready.value;
+    await this.ensureLoaded();
     let key = this.findSigning(slot);
     if (!key) {
       let creating = this.#creating.get(slot);
@@ -147,11 +152,16 @@ export class KeyRing {
       key = await creating;
     }
     const record = key.record;
-    key.signer ??= this.privateJwkOf(record).then((jwk) => signerFor(jwk, record.algorithm));
-    key.signer.catch(() => {
-      key.signer = undefined;
-    });
-    return { kid: key.record.kid, algorithm: key.record.algorithm, sign: await key.signer };
+    const loaded = key;
+    if (!loaded.signer) {
+      loaded.signer = this.privateJwkOf(record).then((jwk) => signerFor(jwk, record.algorithm));
+      loaded.signer.catch(() => {
+        loaded.signer = undefined;
+      });
+    }
+    const value = { kid: record.kid, algorithm: record.algorithm, sign: await loaded.signer };
+    this.#readySigning = { slot, key: loaded, value };
+    return value;
   }
 
   private findSigning(slot: number): LoadedKey | undefined {

@@ -2,7 +2,16 @@
 // refresh-token tags and the front-token are compared as text across instances and runtimes.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { base64, base64Text, base64url, base64urlText, bufferEncoding, fromBase64url, utf8 } from "../../src/core/encoding.js";
+import {
+  base64,
+  base64Text,
+  base64url,
+  base64urlText,
+  bufferEncoding,
+  cryptoRandomBytes,
+  fromBase64url,
+  utf8,
+} from "../../src/core/encoding.js";
 
 const both = <T>(fn: () => T): [T, T] => {
   bufferEncoding(true);
@@ -68,5 +77,35 @@ describe("base64 encodings", () => {
       expect(a).toBeUndefined();
     }
     expect(both(() => fromBase64url("QQ"))).toEqual([new Uint8Array([65]), new Uint8Array([65])]);
+  });
+});
+
+describe("cryptoRandomBytes", () => {
+  it("hands out fresh bytes of the length asked, never the same bytes twice, across pool refills", () => {
+    const seen = new Set<string>();
+    const counts = new Array<number>(256).fill(0);
+    let total = 0;
+    for (let i = 0; i < 600; i++) {
+      const length = [16, 32, 12, 8, 300][i % 5] as number;
+      const bytes = cryptoRandomBytes(length);
+      expect(bytes.length).toBe(length);
+      expect(bytes.buffer.byteLength).toBe(length);
+      const text = base64url(bytes);
+      expect(seen.has(text)).toBe(false);
+      seen.add(text);
+      for (const x of bytes) counts[x] = (counts[x] ?? 0) + 1;
+      total += length;
+    }
+    // Far more than the 4 KB pool: it was refilled several times, and no wiped (zero) bytes leak out.
+    expect(total).toBeGreaterThan(3 * 4096);
+    expect(counts.filter((c) => c > 0).length).toBe(256);
+    expect(counts[0] as number).toBeLessThan((3 * total) / 256);
+  });
+
+  it("returns copies: changing one changes no later value", () => {
+    const a = cryptoRandomBytes(32);
+    a.fill(0);
+    const b = cryptoRandomBytes(32);
+    expect(b.some((x) => x !== 0)).toBe(true);
   });
 });

@@ -16,10 +16,11 @@ import { memorySuite } from "./suites/memory.js";
 import { opsSuite } from "./suites/ops.js";
 import { peersSuite } from "./suites/peers.js";
 import { sizesSuite } from "./suites/sizes.js";
+import { telemetrySuite } from "./suites/telemetry.js";
 import { trpcSuite } from "./suites/trpc.js";
 import { yogaSuite } from "./suites/yoga.js";
 
-const SUITES = ["trpc", "yoga", "ops", "peers", "memory", "sizes", "live"] as const;
+const SUITES = ["trpc", "yoga", "ops", "peers", "memory", "sizes", "live", "telemetry"] as const;
 type SuiteName = (typeof SUITES)[number];
 
 const { values: args } = parseArgs({
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
         else if (suite === "live") await liveSuite(ctx);
         else if (suite === "sizes") report.sizes.push(...(await sizesSuite(ctx)));
         else {
-          const run = { trpc: trpcSuite, yoga: yogaSuite, ops: opsSuite, peers: peersSuite }[suite];
+          const run = { trpc: trpcSuite, yoga: yogaSuite, ops: opsSuite, peers: peersSuite, telemetry: telemetrySuite }[suite];
           report.figures.push(...(await run(ctx)));
         }
       } finally {

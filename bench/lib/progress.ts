@@ -9,6 +9,7 @@ const SIDES: Record<string, { postgres: number; pglite: number; fixedSeconds?: n
   peers: { postgres: 22, pglite: 22 },
   memory: { postgres: 0, pglite: 0, fixedSeconds: 45 },
   sizes: { postgres: 0, pglite: 0, fixedSeconds: 30 },
+  telemetry: { postgres: 4, pglite: 4 },
 };
 
 export interface ProgressSettings {

@@ -8,8 +8,11 @@ import type { SessionContext } from "../../src/adapters/trpc/index.js";
 import { drizzleStore } from "../../src/storage/index.js";
 import { BENCH_SECRET, env, openDb, serve } from "./common.js";
 import { benchHandler } from "./router.js";
+import { telemetryOf } from "./telemetry.js";
 
 const bench = await openDb();
+// BENCH_TELEMETRY: unset (no option), "off" (the API module, no SDK) or "on" (an SDK registered).
+const telemetry = await telemetryOf(process.env.BENCH_TELEMETRY);
 const withClaims = env("BENCH_CLAIMS", "0") === "1";
 const roles = claim<string[]>("st-role", { fetch: () => ["admin"], maxAgeSeconds: 3600 });
 const sessions = createSessions({
@@ -24,6 +27,7 @@ const sessions = createSessions({
   // token would count as theft. A longer window changes nothing on the measured path.
   refreshGraceSeconds: Number(env("BENCH_REFRESH_GRACE", "10")),
   ...(process.env.BENCH_ALGORITHM ? { algorithm: process.env.BENCH_ALGORITHM as SigningAlgorithm } : {}),
+  ...(telemetry ? { telemetry } : {}),
   onWarning: (message) => console.error(`[trpc ${process.env.BENCH_REVOCATION}] ${message}`),
 });
 

@@ -231,6 +231,15 @@ async function rotate(engine: Engine, request: SessionRequest, response: Session
   if (refetched) {
     jwtPayload = refetched;
     await engine.run(() => options.store.setJWTPayload(parts.handle, refetched, new Date(now)));
+    // Once per rotation, like `refreshed`: a tab in the grace window that fetched too is the same refresh.
+    if (refreshToken === next.token && engine.events.wants("claimsRefreshed")) {
+      engine.events.emit("claimsRefreshed", {
+        handle: parts.handle,
+        userId: row.userId,
+        at: new Date(now),
+        ...clientOf(request, options.trustProxy),
+      });
+    }
   }
   const { issued, claims } = await engine.issueAccess(
     row.userId,

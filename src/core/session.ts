@@ -68,6 +68,7 @@ export class Session<P extends JsonObject = JsonObject> {
     this.#writer.assertOpen("refresh a claim");
     const entry = await engine.claims.fetchEntry(claim as Claim<unknown>, this.#claims.userId);
     await this.#replacePayload({ ...this.#claims.payload, [claim.key]: entry }, "refresh a claim");
+    this.#claimsRefreshed();
     return structuredClone(entry.v) as T;
   }
 
@@ -142,6 +143,15 @@ export class Session<P extends JsonObject = JsonObject> {
     if (this.#writer.sent) return;
     engine.transport.write(this.#writer, issued, undefined, claims.remember);
     this.#claims = claims;
+    this.#claimsRefreshed();
+  }
+
+  /** The `claimsRefreshed` event, after the new values are kept (refreshClaim) or issued (refetchAllClaims). */
+  #claimsRefreshed(): void {
+    const { events } = this.#engine;
+    if (events.wants("claimsRefreshed")) {
+      events.emit("claimsRefreshed", { handle: this.#claims.handle, userId: this.#claims.userId, at: this.#engine.now() });
+    }
   }
 
   /** Reads the private session data. One store call. */

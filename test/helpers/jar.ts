@@ -24,6 +24,16 @@ export class CookieJar {
     readonly host = "localhost",
   ) {}
 
+  /** `fetch` with this jar's cookies for the URL's path; stores the Set-Cookie lines that come back. */
+  async fetch(url: URL, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    const cookie = this.header(url.pathname);
+    if (cookie) headers.set("cookie", cookie);
+    const response = await fetch(url, { ...init, headers });
+    this.store(response);
+    return response;
+  }
+
   /** Stores every Set-Cookie of a response (or of a Headers object), as set by `host`. */
   store(from: Response | Headers): void {
     // Duck-typed: yoga.fetch on Node returns another realm's Response class.

@@ -49,14 +49,7 @@ async function serve(project: Project): Promise<Served> {
   return {
     url: server.url,
     jar,
-    async send(path, init = {}) {
-      const headers = new Headers(init.headers);
-      const cookie = jar.header(new URL(path, server.url).pathname);
-      if (cookie) headers.set("cookie", cookie);
-      const response = await fetch(new URL(path, server.url), { ...init, headers });
-      jar.store(response);
-      return response;
-    },
+    send: (path, init) => jar.fetch(new URL(path, server.url), init),
     async close() {
       await server.stop();
       await database.drop();

@@ -62,14 +62,7 @@ describe.skipIf(!DATABASE_URL)("the Next.js example, built from the packed packa
   /** A browser without JavaScript: a cookie jar, redirects not followed. */
   function browser() {
     const jar = new CookieJar();
-    const send = async (path: string, init: RequestInit = {}) => {
-      const headers = new Headers(init.headers);
-      const cookie = jar.header(new URL(path, server.url).pathname);
-      if (cookie) headers.set("cookie", cookie);
-      const response = await fetch(new URL(path, server.url), { ...init, headers, redirect: "manual" });
-      jar.store(response);
-      return response;
-    };
+    const send = (path: string, init: RequestInit = {}) => jar.fetch(new URL(path, server.url), { ...init, redirect: "manual" });
     const page = async () => {
       const res = await send("/");
       expect(res.status).toBe(200);

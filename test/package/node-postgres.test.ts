@@ -55,14 +55,7 @@ describe.skipIf(!DATABASE_URL)("a tRPC project on node-postgres (pg Pool), from 
 
   function client() {
     const jar = new CookieJar();
-    const send = async (server: Started, path: string, init: RequestInit = {}) => {
-      const headers = new Headers(init.headers);
-      const cookie = jar.header(new URL(path, server.url).pathname);
-      if (cookie) headers.set("cookie", cookie);
-      const response = await fetch(new URL(path, server.url), { ...init, headers });
-      jar.store(response);
-      return response;
-    };
+    const send = (server: Started, path: string, init?: RequestInit) => jar.fetch(new URL(path, server.url), init);
     const call = (server: Started, path: string, body?: unknown) =>
       send(
         server,

@@ -31,7 +31,7 @@ function fileBlocks(markdown: string): Map<string, string> {
 describe("docs/trpc.md", () => {
   it("shows the files it names exactly as they are", () => {
     const blocks = fileBlocks(readFileSync(new URL("../../docs/trpc.md", import.meta.url), "utf8"));
-    expect([...blocks.keys()]).toEqual(["examples/trpc/minimal.ts", "examples/trpc/node-client.ts"]);
+    expect([...blocks.keys()]).toEqual(["examples/trpc/minimal.ts", "examples/trpc/authz.ts", "examples/trpc/node-client.ts"]);
     for (const [path, shown] of blocks) {
       let source = readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
       for (const [from, to] of IMPORTS) source = source.replaceAll(from, to);

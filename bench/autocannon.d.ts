@@ -21,6 +21,9 @@ declare module "autocannon" {
     duration?: number;
     timeout?: number;
     requests?: unknown[];
+    method?: string;
+    /** Requests per second over all connections (the scale suite's fixed revocation rate). */
+    overallRate?: number;
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;

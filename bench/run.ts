@@ -15,13 +15,16 @@ import { liveSuite } from "./suites/live.js";
 import { memorySuite } from "./suites/memory.js";
 import { opsSuite } from "./suites/ops.js";
 import { peersSuite } from "./suites/peers.js";
+import { scaleSuite } from "./suites/scale.js";
 import { sizesSuite } from "./suites/sizes.js";
 import { telemetrySuite } from "./suites/telemetry.js";
 import { trpcSuite } from "./suites/trpc.js";
 import { yogaSuite } from "./suites/yoga.js";
 
-const SUITES = ["trpc", "yoga", "ops", "peers", "memory", "sizes", "live", "telemetry"] as const;
+const SUITES = ["trpc", "yoga", "ops", "peers", "memory", "sizes", "live", "telemetry", "scale"] as const;
 type SuiteName = (typeof SUITES)[number];
+/** Run only when named in --only: the scale suite generates 10M rows (minutes, gigabytes). */
+const OPT_IN: readonly SuiteName[] = ["scale"];
 
 const { values: args } = parseArgs({
   options: {
@@ -43,7 +46,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`npm run bench -- [options]
   --quick               1 s rounds, 2 rounds, 200k memory calls (smoke run; also BENCH_QUICK=1)
-  --only=a,b            suites: ${SUITES.join(", ")} (default: all)
+  --only=a,b            suites: ${SUITES.join(", ")} (default: all but ${OPT_IN.join(", ")})
   --kind=postgres,pglite  databases (default: both when DATABASE_URL is set, else pglite)
   --seconds=N --rounds=N --warmup=N --slices=N --connections=N
                         load shape: each side gets N seconds per round in N slices, sides taking
@@ -56,7 +59,7 @@ if (args.help) {
 
 const quick = args.quick ?? false;
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const only = (args.only?.split(",").map((s) => s.trim()) ?? [...SUITES]) as SuiteName[];
+const only = (args.only?.split(",").map((s) => s.trim()) ?? SUITES.filter((s) => !OPT_IN.includes(s))) as SuiteName[];
 for (const name of only) if (!SUITES.includes(name)) throw new Error(`unknown suite ${name}; one of ${SUITES.join(", ")}`);
 const databaseUrl = process.env.DATABASE_URL;
 const kinds = (args.kind?.split(",").map((s) => s.trim()) ?? (databaseUrl ? ["postgres", "pglite"] : ["pglite"])) as DbKind[];
@@ -77,7 +80,9 @@ const write = args.write ?? (!quick && args.only === undefined && args.kind === 
 /** Which suites run on which database: PGlite repeats only what touches the database per request. */
 function plan(kind: DbKind): SuiteName[] {
   const onlyKind = kinds.length === 1;
-  if (kind === "postgres" || onlyKind) return only;
+  // The scale suite measures Postgres itself (its own databases, /proc of the backends).
+  if (kind === "postgres") return only;
+  if (onlyKind) return only.filter((s) => s !== "scale");
   return only.filter((s) => s === "trpc" || s === "ops");
 }
 
@@ -157,6 +162,7 @@ async function main(): Promise<void> {
       try {
         if (suite === "memory") report.memory.push(await memorySuite(ctx));
         else if (suite === "live") await liveSuite(ctx);
+        else if (suite === "scale") report.figures.push(...(await scaleSuite(ctx)));
         else if (suite === "sizes") report.sizes.push(...(await sizesSuite(ctx)));
         else {
           const run = { trpc: trpcSuite, yoga: yogaSuite, ops: opsSuite, peers: peersSuite, telemetry: telemetrySuite }[suite];

@@ -19,6 +19,7 @@ export type {
   RevocationMode,
   SigningAlgorithm,
 } from "./core/options.js";
+export type { CleanupOptions, CleanupResult } from "./core/cleanup.js";
 export type { TokenTransfer } from "./core/header-transport.js";
 export type { SessionRequest, SessionResponse, NodeResponseLike } from "./core/http.js";
 export type { NodeMiddleware } from "./core/handler.js";
@@ -26,6 +27,8 @@ export type { PublicJwk } from "./core/keys.js";
 export type { SameSite } from "./core/cookies.js";
 export type { RandomBytes } from "./core/encoding.js";
 export type {
+  CleanupBatchInput,
+  CleanupBatchResult,
   JsonObject,
   KeyRecord,
   ListenHandlers,

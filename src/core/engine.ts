@@ -149,6 +149,11 @@ export class Engine {
     return new Date(this.options.now());
   }
 
+  /** The oldest revocation a listener catching up still needs: one access-token lifetime and a minute back. */
+  revocationLogStart(now: Date): Date {
+    return new Date(now.getTime() - (this.options.accessTokenTtl + 60) * 1000);
+  }
+
   /** Runs a store call: a failure or a timeout becomes GENERAL_ERROR (500), never a 401. */
   readonly run = async <T>(operation: () => Promise<T>): Promise<T> => {
     const ms = this.options.storeTimeoutMs;
@@ -287,7 +292,8 @@ export class Engine {
     return this.telemetry.operation("revoke", attributes, async (notes) => {
       const notifyChannel = this.options.revocation === "notify" ? this.options.notifyChannel : undefined;
       const now = this.now();
-      const revoked = await this.run(() => this.options.store.revoke({ by, now, notifyChannel }));
+      const pruneBefore = notifyChannel === undefined ? undefined : this.revocationLogStart(now);
+      const revoked = await this.run(() => this.options.store.revoke({ by, now, notifyChannel, pruneBefore }));
       notes.set("sessionkit.revocation.sessions", revoked.length);
       this.noteRevoked(revoked, now, why);
       return revoked.map((r) => r.handle);

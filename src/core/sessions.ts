@@ -1,6 +1,7 @@
 // `createSessions`: the public entry point, a thin typed layer over the engine.
 
 import { refreshClaimsForUser } from "./claims-refresh.js";
+import { type CleanupOptions, type CleanupResult, cleanupInBatches } from "./cleanup.js";
 import { CorsPolicy } from "./cors.js";
 import type { SessionSummary } from "./devices.js";
 import { reportRefusal } from "./diagnostics.js";
@@ -94,7 +95,7 @@ export interface Sessions<P extends JsonObject = JsonObject> {
   /** The public signing keys, as served at `/auth/jwt/jwks.json`. */
   jwks(): Promise<{ keys: PublicJwk[] }>;
   /** Deletes expired sessions, keys and revocation-log entries. Schedule it (hourly is plenty). */
-  cleanup(): Promise<{ sessions: number; keys: number; revocations: number }>;
+  cleanup(options?: CleanupOptions): Promise<CleanupResult>;
   /**
    * The same sessions on another store, for one request: store calls go to `store`, while the
    * loaded signing keys, the verified-token cache, settings and events stay this instance's. On
@@ -207,7 +208,10 @@ function sessionsOn<P extends JsonObject>(engine: Engine, cors: CorsState): Sess
       return (request) => cors.policy?.headersFor(request) ?? new Headers();
     },
     jwks: () => engine.keys.jwks(),
-    cleanup: () => engine.run(() => store.cleanup(now(), new Date(engine.options.now() - (engine.options.accessTokenTtl + 60) * 1000))),
+    cleanup: (cleanupOptions) => {
+      const at = now();
+      return cleanupInBatches(store, engine.run, at, engine.revocationLogStart(at), cleanupOptions);
+    },
     withStore(other) {
       if (!other || typeof other !== "object" || typeof (other as Partial<SessionStore>).loadKeys !== "function") {
         throw new TypeError("sessionkit: withStore needs a store, e.g. sessions.withStore(drizzleStore(db))");

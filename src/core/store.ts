@@ -96,6 +96,12 @@ export interface RevokeInput {
   now: Date;
   /** With "notify": the channel to announce revoked handles on, in the same statement. */
   notifyChannel?: string | undefined;
+  /**
+   * With "notify": log entries older than this are no longer needed by any listener catching up;
+   * the same statement deletes a bounded number of them (about twice as many as it logs), so the
+   * log stays bounded by the revocation rate times its window however rarely `cleanup()` runs.
+   */
+  pruneBefore?: Date | undefined;
 }
 
 /** A session a revocation ended. */
@@ -109,6 +115,24 @@ export interface RevocationEntry {
   id: number;
   handle: string;
   revokedAt: Date;
+}
+
+/** One bounded batch of `cleanup()` (see {@link SessionStore.cleanupBatch}). */
+export interface CleanupBatchInput {
+  now: Date;
+  revocationsBefore: Date;
+  /** At most this many expired sessions and this many old log entries are deleted by the batch. */
+  batchSize: number;
+  /** Where the previous batch stopped; undefined for the first batch. Opaque to the caller. */
+  cursor?: string | undefined;
+}
+
+/** What one batch removed, and where the next one starts (undefined: nothing is left). */
+export interface CleanupBatchResult {
+  sessions: number;
+  keys: number;
+  revocations: number;
+  cursor?: string | undefined;
 }
 
 /** Events a store's listener reports. */
@@ -172,6 +196,12 @@ export interface SessionStore {
   revocationsSince(afterId: number, since: Date): Promise<RevocationEntry[]>;
   /** Removes expired sessions, expired keys and log entries older than `revocationsBefore`. */
   cleanup(now: Date, revocationsBefore: Date): Promise<{ sessions: number; keys: number; revocations: number }>;
+  /**
+   * One bounded step of `cleanup`, one statement: `sessions.cleanup()` calls it until the cursor
+   * comes back undefined, each call under its own `storeTimeoutMs`. Optional: without it
+   * `cleanup` is the one statement above.
+   */
+  cleanupBatch?(input: CleanupBatchInput): Promise<CleanupBatchResult>;
   /**
    * LISTENs on a channel over a dedicated connection; resolves once listening; returns a stop
    * function. Aborting `signal` gives up a connection attempt still in progress. `heartbeatMs`:

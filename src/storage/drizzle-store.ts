@@ -18,6 +18,11 @@ const param = sql.placeholder;
 const tsParam = (name: string) => sql`${sql.placeholder(name)}::timestamptz`;
 const jsonParam = (name: string) => sql`${sql.placeholder(name)}::text::jsonb`;
 
+/** Log entries a revocation prunes beyond twice the number it logs. */
+const PRUNE_EXTRA = 16;
+/** Pages of the sessions table one cleanup batch scans, per row of its batch size. */
+const CLEANUP_PAGES_PER_ROW = 4;
+
 /** Builds a prepared statement on first use. */
 function once<T>(build: () => T): () => T {
   let built: T | undefined;
@@ -319,7 +324,7 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
       return row;
     },
 
-    async revoke({ by, now, notifyChannel }) {
+    async revoke({ by, now, notifyChannel, pruneBefore }) {
       const target =
         "handle" in by
           ? by.createdBefore === undefined
@@ -331,12 +336,27 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
       if (notifyChannel === undefined) {
         return db.delete(sessions).where(target).returning({ handle: sessions.handle, userId: sessions.userId });
       }
-      // Delete, log and announce in one statement: NOTIFY is delivered when it commits.
+      // Delete, log and announce in one statement: NOTIFY is delivered when it commits. The same
+      // statement prunes log entries no listener needs any more, twice as many as it logs (and a
+      // few), oldest first through the revoked_at index: the log stays bounded by rate × window.
+      // (Without SKIP LOCKED, concurrent revocations all chose the same oldest rows, and only one
+      // of them deleted anything: measured, the log outgrew its window at 500 revocations/s.)
+      const prune =
+        pruneBefore === undefined
+          ? sql``
+          : sql`, pruned AS (
+          DELETE FROM ${revocations} WHERE ${revocations.id} IN (
+            SELECT ${revocations.id} FROM ${revocations} WHERE ${revocations.revokedAt} < ${ts(pruneBefore)}
+            ORDER BY ${revocations.revokedAt} LIMIT (SELECT 2 * count(*) + ${PRUNE_EXTRA} FROM deleted)
+            -- Concurrent revocations take different entries instead of queueing on the same oldest ones.
+            FOR UPDATE SKIP LOCKED
+          )
+        )`;
       const result = await db.execute(sql`
         WITH deleted AS (DELETE FROM ${sessions} WHERE ${target} RETURNING ${sessions.handle}, ${sessions.userId}),
         logged AS (
           INSERT INTO ${revocations} (handle, revoked_at) SELECT handle, ${ts(now)} FROM deleted RETURNING id, handle
-        )
+        )${prune}
         SELECT logged.handle, deleted.user_id, pg_notify(${notifyChannel}, logged.handle || ':' || logged.id) AS notified
         FROM logged JOIN deleted ON deleted.handle = logged.handle`);
       return rowsOf<{ handle: string; user_id: string }>(result).map((r) => ({ handle: r.handle, userId: r.user_id }));
@@ -407,6 +427,48 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
         .from(revocations)
         .where(and(gt(revocations.id, afterId), gt(revocations.revokedAt, since)))
         .orderBy(revocations.id);
+    },
+
+    async cleanupBatch({ now, revocationsBefore, batchSize, cursor }) {
+      // The sessions table is walked in physical order, a slice of pages per statement (a TID
+      // range scan): no index on expires_at is needed, so the refresh, which moves expires_at,
+      // stays a HOT update. At most `batchSize` rows go per statement; a slice with more expired
+      // rows is finished by the next statement, starting after the last one taken.
+      const [fromBlock, fromOffset] = (cursor ?? "0,0").split(",").map(Number) as [number, number];
+      const toBlock = fromBlock + batchSize * CLEANUP_PAGES_PER_ROW;
+      const from = `(${fromBlock},${fromOffset})`;
+      const result = await db.execute(sql`
+        WITH victims AS MATERIALIZED (
+          SELECT ctid FROM ${sessions}
+          WHERE ctid >= ${from}::tid AND ctid < ${`(${toBlock},0)`}::tid AND ${lte(sessions.expiresAt, now)}
+          LIMIT ${batchSize}
+        ),
+        s AS (
+          DELETE FROM ${sessions} WHERE ctid = ANY (ARRAY(SELECT ctid FROM victims)) AND ${lte(sessions.expiresAt, now)} RETURNING 1
+        ),
+        k AS (DELETE FROM ${keys} WHERE ${lte(keys.expiresAt, now)} RETURNING 1),
+        r AS (
+          DELETE FROM ${revocations} WHERE ${revocations.id} IN (
+            SELECT ${revocations.id} FROM ${revocations} WHERE ${revocations.revokedAt} < ${ts(revocationsBefore)}
+            ORDER BY ${revocations.revokedAt} LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
+          ) RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM s)::int AS sessions, (SELECT count(*) FROM k)::int AS keys,
+               (SELECT count(*) FROM r)::int AS revocations, (SELECT count(*) FROM victims)::int AS found,
+               (SELECT max(ctid) FROM victims)::text AS last,
+               (pg_relation_size('sessionkit_sessions'::regclass) / current_setting('block_size')::int)::int AS blocks`);
+      const [row] = rowsOf<{ sessions: number; keys: number; revocations: number; found: number; last: string | null; blocks: number }>(
+        result,
+      );
+      const counts = { sessions: Number(row?.sessions ?? 0), keys: Number(row?.keys ?? 0), revocations: Number(row?.revocations ?? 0) };
+      let next: string | undefined;
+      if (Number(row?.found) >= batchSize && row?.last) {
+        const [block, offset] = row.last.slice(1, -1).split(",").map(Number) as [number, number];
+        next = `${block},${offset + 1}`;
+      } else if (toBlock < Number(row?.blocks ?? 0)) next = `${toBlock},0`;
+      // The log has more to prune: go on (past the sessions table's end, the scan is empty).
+      if (next === undefined && counts.revocations >= batchSize) next = `${Math.max(toBlock, Number(row?.blocks ?? 0))},0`;
+      return { ...counts, cursor: next };
     },
 
     async cleanup(now, revocationsBefore) {

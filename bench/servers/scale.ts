@@ -1,0 +1,163 @@
+// The scale suite's server: one process per database size, on a database of generated sessions
+// (bench/lib/scale-data.ts). Sign-in, refresh, getSessionData, `check-database` verification and
+// listSessions through the public API; the rotation statement on random generated rows (the
+// HOT-update measurement); cleanup() in the background; revocations under "notify".
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createSessions, isSessionError } from "../../src/index.js";
+import { drizzleStore } from "../../src/storage/index.js";
+import { REVOKED_PER_USER, SESSIONS_PER_USER, generatedHandle, isExpired } from "../lib/scale-data.js";
+import { env, openDb, readBody, serve } from "./common.js";
+
+const bench = await openDb();
+const rows = Number(env("BENCH_SCALE_ROWS"));
+const users = Math.max(1, Math.floor(rows / SESSIONS_PER_USER));
+const store = drizzleStore(bench.db);
+const onWarning = (message: string) => console.error(`[scale] ${message}`);
+const common = {
+  store,
+  cookies: { secure: false },
+  secret: "sessionkit-bench-scale-secret-0123456789",
+  // Tokens minted at set-up stay valid through the run; a turn's dropped in-flight refresh is
+  // not theft (see bench/servers/ops.ts).
+  accessTokenTtl: 86_400,
+  refreshGraceSeconds: 3600,
+  onWarning,
+} as const;
+const sessions = createSessions(common);
+const checked = createSessions({ ...common, revocation: "check-database" });
+// Revocations as "notify" logs them, with a short access-token lifetime so that the log's window
+// (lifetime + 60 s) is reached within the run.
+const revoker = createSessions({
+  ...common,
+  accessTokenTtl: Number(env("BENCH_REVOCATION_TTL", "10")),
+  revocation: "notify",
+  notifyChannel: env("BENCH_NOTIFY_CHANNEL", "sk_bench_scale"),
+});
+const middleware = sessions.middleware();
+
+// listSessions arrives with the devices work (issue 13); until then the by-user read it replaces.
+const listing = (sessions as { listSessions?: (userId: string) => Promise<unknown[]> }).listSessions?.bind(sessions);
+const listSessions = listing ?? ((userId: string) => sessions.getAllSessionHandlesForUser(userId));
+
+const json = (res: ServerResponse, value: unknown, status = 200) => {
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json");
+  res.end(JSON.stringify(value));
+};
+const random = (n: number) => Math.floor(Math.random() * n);
+/** A random live generated row (1 … rows). */
+function liveRow(): number {
+  for (;;) {
+    const n = 1 + random(rows);
+    if (!isExpired(n)) return n;
+  }
+}
+
+let cleanupState: { running: boolean; ms?: number; result?: unknown; error?: string } = { running: false };
+let nextRevocation = Number(env("BENCH_REVOCATION_FROM", "0"));
+// The first 20,000 rows of the range are for single revocations, the rest for sign-outs everywhere.
+let nextRevokedUser = Math.ceil((nextRevocation + 20_000) / REVOKED_PER_USER);
+let signIns = 0;
+
+type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+const routes: Record<string, Route> = {
+  /** Signs in `count` sessions and returns their cookies (set-up, not measured). */
+  async "POST /setup/sessions"(req, res) {
+    const { count, prefix } = JSON.parse(await readBody(req)) as { count: number; prefix: string };
+    const out: { access: string; refresh: string }[] = [];
+    for (let i = 0; i < count; i++) {
+      const headers = new Headers();
+      await sessions.createNewSession(
+        { userId: `${prefix}-${i}`, jwtPayload: { role: "member" }, sessionData: { cart: [1, 2, 3] } },
+        headers,
+      );
+      const cookie = (name: string) =>
+        headers
+          .getSetCookie()
+          .map((line) => line.split(";")[0] ?? "")
+          .find((pair) => pair.startsWith(`${name}=`))
+          ?.slice(name.length + 1) ?? "";
+      out.push({ access: cookie("sAccessToken"), refresh: cookie("sRefreshToken") });
+    }
+    json(res, out);
+  },
+  async "POST /signin"(_req, res) {
+    await sessions.createNewSession({ userId: `signin-${process.pid}-${++signIns}`, jwtPayload: { role: "member" } }, res);
+    json(res, {});
+  },
+  async "GET /data"(req, res) {
+    const session = await sessions.getSession(req, res);
+    json(res, await session.getSessionData());
+  },
+  async "GET /verify"(req, res) {
+    const session = await checked.getSession(req, res);
+    json(res, { userId: session.getUserId() });
+  },
+  async "GET /list"(_req, res) {
+    // The user of a random live row (with a tenth of rows expired, some users have none live).
+    const list = await listSessions(`user-${liveRow() % users}`);
+    json(res, { sessions: list.length }, list.length > 0 ? 200 : 404);
+  },
+  /** The store's rotation statement on a random generated row: what a refresh writes, spread over the whole table. */
+  async "POST /rotate"(_req, res) {
+    const now = new Date();
+    const row = await store.rotateRefresh({
+      handle: generatedHandle(liveRow()),
+      presentedHash: "not-the-current-hash",
+      // A generation the row never reached counts as current (a lost rotation): the row rotates.
+      nextGeneration: 1_000_000_000,
+      nextHash: `${now.getTime()}-next-hash-of-forty-three-characters-x`.slice(0, 43),
+      nextNonce: `${now.getTime()}-next-nonce-of-forty-three-characters-`.slice(0, 43),
+      now,
+      expiresAt: new Date(now.getTime() + 100 * 86_400_000),
+    });
+    json(res, {}, row ? 200 : 404);
+  },
+  async "POST /cleanup"(req, res) {
+    const { batchSize } = JSON.parse((await readBody(req)) || "{}") as { batchSize?: number };
+    cleanupState = { running: true };
+    const started = performance.now();
+    sessions.cleanup(batchSize === undefined ? {} : { batchSize }).then(
+      (result) => void (cleanupState = { running: false, ms: performance.now() - started, result }),
+      (error) => void (cleanupState = { running: false, ms: performance.now() - started, error: String(error) }),
+    );
+    json(res, {});
+  },
+  async "GET /cleanup"(_req, res) {
+    json(res, cleanupState);
+  },
+  /** Revokes the next generated session of the revocation range (logged and announced: "notify"). */
+  async "POST /revoke"(_req, res) {
+    const revoked = await revoker.revokeSession(generatedHandle(nextRevocation++));
+    json(res, {}, revoked ? 200 : 404);
+  },
+  /** Signs out everywhere the next user of the revocation range: REVOKED_PER_USER revocations in one statement. */
+  async "POST /revoke-user"(_req, res) {
+    const revoked = await revoker.revokeAllSessionsForUser(`revoked-${nextRevokedUser++}`);
+    json(res, { revoked: revoked.length }, revoked.length > 0 ? 200 : 404);
+  },
+};
+
+serve(
+  (req, res) => {
+    const route = routes[`${req.method} ${(req.url ?? "/").split("?")[0]}`];
+    const fail = (error: unknown) => {
+      if (res.headersSent) return res.destroy();
+      if (isSessionError(error)) return json(res, { message: error.message, code: error.code }, error.status);
+      console.error("[scale]", error);
+      json(res, { message: "error" }, 500);
+    };
+    if (route) {
+      route(req, res).catch(fail);
+      return;
+    }
+    middleware(req, res, (error?: unknown) => (error ? fail(error) : json(res, { message: "not found" }, 404)));
+  },
+  async () => {
+    await revoker.close();
+    await checked.close();
+    await sessions.close();
+    await bench.close();
+  },
+);

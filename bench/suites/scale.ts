@@ -1,0 +1,345 @@
+// Ten million sessions (issue 15): the same operations at 10k and at 10M generated rows, each
+// size in a database of its own (sessionkit_bench_scale_*, never the shared one), the two
+// servers measured in the same interleaved rounds. Then, on the large database: the Postgres
+// CPU per sign-in and per refresh (the ceiling of one primary), the HOT-update rate of the
+// rotation statement over the whole table, and cleanup() of its expired tenth under traffic
+// (p99 with and without). On the small one: the revocation log under 1,000 revocations a second.
+//
+// Env: BENCH_SCALE_ROWS (default 10,000,000; --quick 200,000), BENCH_SCALE_KEEP=1 keeps the
+// databases (a later run with the same sizes reuses them instead of generating again),
+// BENCH_SCALE_REVOCATION_SECONDS (default 150; --quick 20).
+
+import { statfsSync } from "node:fs";
+import os from "node:os";
+import autocannon from "autocannon";
+import postgres from "postgres";
+import { setCookieValue } from "../lib/cookies.js";
+import { stopServers } from "../lib/children.js";
+import { type Figure, type SuiteContext, figure } from "../lib/figures.js";
+import { type Side, probe, runInterleaved, runSide } from "../lib/load.js";
+import {
+  REVOKED_PER_USER,
+  SCALE_DB_PREFIX,
+  type ScaleDb,
+  backendCpuSeconds,
+  dropScaleDb,
+  generate,
+  hotRate,
+  openScaleDb,
+  sizes,
+  updateCounters,
+} from "../lib/scale-data.js";
+
+interface Tokens {
+  access: string;
+  refresh: string;
+}
+
+const label = (rows: number) => (rows >= 1_000_000 ? `${rows / 1_000_000}M` : `${rows / 1000}k`);
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function scaleSuite(ctx: SuiteContext): Promise<Figure[]> {
+  const baseUrl = process.env.DATABASE_URL;
+  if (ctx.kind !== "postgres" || !baseUrl) throw new Error("the scale suite runs on Postgres: set DATABASE_URL and --kind=postgres");
+  const log = ctx.settings.log;
+  const smallRows = 10_000;
+  const largeRows = Number(process.env.BENCH_SCALE_ROWS ?? (ctx.quick ? 200_000 : 10_000_000));
+  const keep = process.env.BENCH_SCALE_KEEP === "1";
+  const revocationSeconds = Number(process.env.BENCH_SCALE_REVOCATION_SECONDS ?? (ctx.quick ? 20 : 150));
+  // BENCH_SCALE_PHASES=ratios,ceiling,cleanup,revocations (default all): re-run a part on kept databases.
+  const phases = new Set((process.env.BENCH_SCALE_PHASES ?? "ratios,ceiling,cleanup,revocations").split(","));
+  const summary: Record<string, unknown> = { date: new Date().toISOString(), smallRows, largeRows, loadBefore: os.loadavg() };
+
+  // About 0.6 kB a session with its indexes, twice that while generating (WAL): refuse early.
+  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  const [{ data_directory: dataDirectory } = { data_directory: "" }] =
+    await admin`SELECT current_setting('data_directory') AS data_directory`;
+  const [{ autovacuum } = { autovacuum: "on" }] = await admin`SELECT current_setting('autovacuum') AS autovacuum`;
+  await admin.end({ timeout: 1 });
+  try {
+    const fs = statfsSync(dataDirectory);
+    const free = fs.bavail * fs.bsize;
+    log(`  disk free at ${dataDirectory}: ${(free / 2 ** 30).toFixed(1)} GB`);
+    if (free < largeRows * 1500)
+      throw new Error(`the scale suite needs about ${((largeRows * 1500) / 2 ** 30).toFixed(1)} GB free at ${dataDirectory}`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT" && (error as NodeJS.ErrnoException).code !== "EACCES") throw error;
+    log(`  (cannot see ${dataDirectory}: Postgres on another machine? disk not checked)`);
+  }
+
+  const small = await openScaleDb(baseUrl, `${SCALE_DB_PREFIX}${label(smallRows).toLowerCase()}`, smallRows);
+  const large = await openScaleDb(baseUrl, `${SCALE_DB_PREFIX}${label(largeRows).toLowerCase()}`, largeRows);
+  const dbs = [small, large];
+  try {
+    summary.sizesFresh = { small: await sizes(small.sql), large: await sizes(large.sql) };
+    const start = (db: ScaleDb, extra: Record<string, string> = {}) =>
+      ctx.start(`scale-${label(db.rows)}`, "scale.ts", {
+        DATABASE_URL: db.url,
+        BENCH_SCHEMA: "public",
+        BENCH_SCALE_ROWS: String(db.rows),
+        BENCH_POOL: "10",
+        ...extra,
+      });
+    const smallServer = await start(small, { BENCH_REVOCATION_FROM: String(smallRows + 1) });
+    const largeServer = await start(large);
+    const perConnection = 50;
+    const connections = ctx.settings.connections;
+    const setup = async (url: string, prefix: string): Promise<Tokens[]> => {
+      const response = await fetch(`${url}/setup/sessions`, {
+        method: "POST",
+        body: JSON.stringify({ count: connections * perConnection + 1, prefix }),
+      });
+      if (!response.ok) throw new Error(`set-up: ${response.status} ${await response.text()}`);
+      return (await response.json()) as Tokens[];
+    };
+
+    // The sides: each operation on each size; per connection a ring of sessions of its own.
+    const sides: Side[] = [];
+    const pools = new Map<string, { refresh: Tokens[]; access: Tokens[] }>();
+    for (const [db, server] of [
+      [small, smallServer],
+      [large, largeServer],
+    ] as const) {
+      const size = label(db.rows);
+      const pool = { refresh: await setup(server.url, `scale-refresh-${size}`), access: await setup(server.url, `scale-access-${size}`) };
+      pools.set(size, pool);
+      const ring = (list: Tokens[], kind: "refresh" | "access") => (i: number) => {
+        // Index -1 is the probe's: the last session of the list, outside every connection's ring.
+        const base = i < 0 ? list.length - 1 : i * perConnection;
+        const span = i < 0 ? 1 : perConnection;
+        let at = 0;
+        let current = list[base] as Tokens;
+        return {
+          setup: (request: { headers: Record<string, string> }) => {
+            current = list[base + (at++ % span)] as Tokens;
+            request.headers.cookie = kind === "refresh" ? `sRefreshToken=${current.refresh}` : `sAccessToken=${current.access}`;
+          },
+          onResponse: (_status: number, headers: Record<string, string | string[]>) => {
+            const next = kind === "refresh" ? setCookieValue(headers["set-cookie"], "sRefreshToken") : undefined;
+            if (next) current.refresh = next;
+          },
+        };
+      };
+      sides.push(
+        { name: `sign-in @${size}`, method: "POST", url: `${server.url}/signin`, server },
+        {
+          name: `refresh @${size}`,
+          method: "POST",
+          url: `${server.url}/auth/session/refresh`,
+          headers: { rid: "session" },
+          server,
+          perConnection: ring(pool.refresh, "refresh"),
+        },
+        { name: `getSessionData @${size}`, url: `${server.url}/data`, server, perConnection: ring(pool.access, "access") },
+        { name: `check-database @${size}`, url: `${server.url}/verify`, server, perConnection: ring(pool.access, "access") },
+        { name: `listSessions @${size}`, url: `${server.url}/list`, server },
+      );
+    }
+    for (const side of sides) await probe(side, (status) => status === 200);
+
+    const hotBefore = { small: await updateCounters(small.sql), large: await updateCounters(large.sql) };
+    const results = phases.has("ratios") ? await runInterleaved(sides, ctx.settings) : undefined;
+    await sleep(1500);
+    summary.hotApiRefresh = {
+      small: hotRate(hotBefore.small, await updateCounters(small.sql)),
+      large: hotRate(hotBefore.large, await updateCounters(large.sql)),
+    };
+    const [ls, ll] = [label(smallRows), label(largeRows)];
+    const figures = ["sign-in", "refresh", "getSessionData", "check-database", "listSessions"].flatMap((op) =>
+      results ? [figure("scale", ctx.kind, results, `${op}: ${ll} / ${ls} rows`, `${op} @${ll}`, `${op} @${ls}`, { min: 0.9 })] : [],
+    );
+
+    // The ceiling: Postgres CPU per operation on the large database, and the rotation statement
+    // spread over the whole table (HOT).
+    const phaseSeconds = ctx.quick ? 3 : 10;
+    const cpuPhase = async (side: Side) => {
+      const before = await backendCpuSeconds(large.sql, large.name, "sessionkit-bench");
+      const r = await runSide(side, { seconds: phaseSeconds, connections });
+      const after = await backendCpuSeconds(large.sql, large.name, "sessionkit-bench");
+      const pgUs = ((after - before) * 1e6) / r.requests;
+      return {
+        rps: Math.round(r.rps),
+        p50: r.p50,
+        p99: r.p99,
+        appCpuUs: Math.round(r.cpuUs ?? 0),
+        pgCpuUs: Math.round(pgUs),
+        perPgCore: Math.round(1e6 / pgUs),
+      };
+    };
+    const byName = (name: string) => sides.find((s) => s.name === name) as Side;
+    const rotate: Side = {
+      name: "rotation statement, random generated rows",
+      method: "POST",
+      url: `${largeServer.url}/rotate`,
+      server: largeServer,
+    };
+    await probe(rotate, (status) => status === 200);
+    if (phases.has("ceiling")) {
+      const ceiling: Record<string, unknown> = { load1: os.loadavg()[0] };
+      ceiling.signIn = await cpuPhase(byName(`sign-in @${ll}`));
+      ceiling.refresh = await cpuPhase(byName(`refresh @${ll}`));
+      const rotateBefore = await updateCounters(large.sql);
+      ceiling.rotation = await cpuPhase(rotate);
+      await sleep(1500);
+      summary.hotRotation = hotRate(rotateBefore, await updateCounters(large.sql));
+      summary.ceiling = ceiling;
+      summary.sizesAfter = { small: await sizes(small.sql), large: await sizes(large.sql) };
+    }
+
+    // cleanup() of the large database's expired sessions while traffic runs.
+    if (phases.has("cleanup")) {
+      summary.cleanup = await cleanupUnderTraffic(largeServer.url, pools.get(ll) as { refresh: Tokens[]; access: Tokens[] }, ctx, log);
+      summary.sizesAfterCleanup = { large: await sizes(large.sql) };
+    }
+
+    // The revocation log under 1,000 revocations a second.
+    if (phases.has("revocations")) await revocations();
+    summary.loadAfter = os.loadavg();
+
+    log(`  scale summary: ${JSON.stringify(summary, null, 2)}`);
+    return figures;
+
+    async function revocations() {
+      const revocationRows = Math.ceil(1000 * revocationSeconds * 1.3) + 20_000;
+      await generate(small.url, smallRows + 1, revocationRows, { userPrefix: "revoked-", sessionsPerUser: REVOKED_PER_USER });
+      summary.revocationLog = await revocationLog(smallServer.url, small, revocationSeconds, autovacuum === "off", log);
+    }
+  } finally {
+    await stopServers();
+    for (const db of dbs) {
+      if (keep) {
+        await db.sql.end({ timeout: 1 });
+        log(`  kept database ${db.name} (BENCH_SCALE_KEEP=1); drop it with: DROP DATABASE ${db.name}`);
+      } else await dropScaleDb(baseUrl, db);
+    }
+  }
+}
+
+/** Closed-loop traffic (refreshes and getSessionData, half the connections each) with every latency kept. */
+async function traffic(url: string, pool: { refresh: Tokens[]; access: Tokens[] }, connections: number, until: () => boolean) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const loop = async (i: number) => {
+    const refresh = i % 2 === 0;
+    const list = refresh ? pool.refresh : pool.access;
+    const ring = list.filter((_, k) => k % connections === i);
+    for (let at = 0; !until(); at++) {
+      const t = ring[at % ring.length] as Tokens;
+      const started = performance.now();
+      const response = refresh
+        ? await fetch(`${url}/auth/session/refresh`, { method: "POST", headers: { rid: "session", cookie: `sRefreshToken=${t.refresh}` } })
+        : await fetch(`${url}/data`, { headers: { cookie: `sAccessToken=${t.access}` } });
+      await response.arrayBuffer();
+      latencies.push(performance.now() - started);
+      if (!response.ok) errors++;
+      if (refresh) {
+        const next = setCookieValue(response.headers.getSetCookie(), "sRefreshToken");
+        if (next) t.refresh = next;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, (_, i) => loop(i)));
+  const sorted = latencies.sort((a, b) => a - b);
+  return { requests: sorted.length, errors, p50: percentile(sorted, 50), p99: percentile(sorted, 99), sorted };
+}
+
+async function cleanupUnderTraffic(
+  url: string,
+  pool: { refresh: Tokens[]; access: Tokens[] },
+  ctx: SuiteContext,
+  log: (line: string) => void,
+): Promise<Record<string, unknown>> {
+  const connections = ctx.settings.connections;
+  const quiet = ctx.quick ? 5_000 : 20_000;
+  const timed = (ms: number) => {
+    const end = performance.now() + ms;
+    return () => performance.now() >= end;
+  };
+  const before = await traffic(url, pool, connections, timed(quiet));
+  log(`  traffic without cleanup: ${before.requests} requests, p50 ${before.p50.toFixed(1)} ms, p99 ${before.p99.toFixed(1)} ms`);
+  const started = await fetch(`${url}/cleanup`, { method: "POST", body: "{}" });
+  if (!started.ok) throw new Error(`cleanup: ${started.status}`);
+  let state: { running: boolean; ms?: number; result?: unknown; error?: string } = { running: true };
+  const poller = (async () => {
+    while (state.running) {
+      await sleep(250);
+      state = (await (await fetch(`${url}/cleanup`)).json()) as typeof state;
+    }
+  })();
+  const during = await traffic(url, pool, connections, () => !state.running);
+  await poller;
+  if (state.error) throw new Error(`cleanup failed: ${state.error}`);
+  log(
+    `  traffic during cleanup (${((state.ms ?? 0) / 1000).toFixed(1)} s, ${JSON.stringify(state.result)}): ${during.requests} requests, p50 ${during.p50.toFixed(1)} ms, p99 ${during.p99.toFixed(1)} ms`,
+  );
+  const after = await traffic(url, pool, connections, timed(quiet));
+  log(`  traffic after cleanup: ${after.requests} requests, p50 ${after.p50.toFixed(1)} ms, p99 ${after.p99.toFixed(1)} ms`);
+  const without = [...before.sorted, ...after.sorted].sort((a, b) => a - b);
+  const p99Without = percentile(without, 99);
+  return {
+    cleanupMs: Math.round(state.ms ?? 0),
+    removed: state.result,
+    requestsDuring: during.requests,
+    errors: before.errors + during.errors + after.errors,
+    p50WithoutMs: +percentile(without, 50).toFixed(1),
+    p99WithoutMs: +p99Without.toFixed(1),
+    p50DuringMs: +during.p50.toFixed(1),
+    p99DuringMs: +during.p99.toFixed(1),
+    p99Ratio: +(during.p99 / p99Without).toFixed(2),
+    target: "≤ 1.5",
+  };
+}
+
+async function revocationLog(url: string, db: ScaleDb, seconds: number, vacuum: boolean, log: (line: string) => void) {
+  // Single revocations at full speed first (each its own statement and commit): their ceiling.
+  const single = await autocannon({ url: `${url}/revoke`, method: "POST", connections: 10, duration: Math.min(10, seconds) });
+  const singleRate = single.requests.total / single.duration;
+  log(`  single revocations at full speed: ${singleRate.toFixed(0)}/s, p99 ${single.latency.p99} ms`);
+  const samples: { at: number; rows: number; kB: number }[] = [];
+  const started = performance.now();
+  const sample = async () => {
+    const [r] =
+      await db.sql`SELECT count(*)::int AS rows, pg_total_relation_size('sessionkit_revocations') AS bytes FROM sessionkit_revocations`;
+    samples.push({ at: Math.round((performance.now() - started) / 1000), rows: Number(r?.rows), kB: Math.round(Number(r?.bytes) / 1024) });
+  };
+  let sampling = true;
+  const sampler = (async () => {
+    let tick = 0;
+    while (sampling) {
+      await sample();
+      // Autovacuum is off on this server: vacuum the log every 10 s as it would.
+      if (vacuum && ++tick % 2 === 0) await db.sql`VACUUM sessionkit_revocations`;
+      await sleep(5000);
+    }
+  })();
+  // 1,000 revocations a second: 100 sign-outs everywhere a second, of REVOKED_PER_USER sessions each.
+  const result = await autocannon({
+    url: `${url}/revoke-user`,
+    method: "POST",
+    connections: 10,
+    overallRate: 1000 / REVOKED_PER_USER,
+    duration: seconds,
+  });
+  sampling = false;
+  await sampler;
+  await sample();
+  const rate = (result.requests.total * REVOKED_PER_USER) / result.duration;
+  const ttl = Number(process.env.BENCH_REVOCATION_TTL ?? "10");
+  const out = {
+    seconds,
+    singleRevocationsPerSecond: Math.round(singleRate),
+    revocationsPerSecond: Math.round(rate),
+    statementsPerSecond: Math.round(result.requests.total / result.duration),
+    failed: result.non2xx + result.errors,
+    p99Ms: result.latency.p99,
+    windowSeconds: ttl + 60,
+    expectedRows: Math.round(rate * (ttl + 60)),
+    maxRows: Math.max(...samples.map((s) => s.rows)),
+    vacuumedEvery10s: vacuum,
+    samples,
+  };
+  log(`  revocation log: ${JSON.stringify(out)}`);
+  return out;
+}

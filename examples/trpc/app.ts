@@ -9,6 +9,7 @@ import { type SessionContextInput, createSessionContext, sessionResponseMeta } f
 import { type CreateSessionsOptions, type SessionRequest, createSessions } from "../../src/index.js";
 import { type AnyPgDatabase, drizzleStore, migrate } from "../../src/storage/index.js";
 import { readRolesFrom, role } from "./authz.js";
+import { browserOf } from "./devices.js";
 import { pageResponse } from "./page.js";
 import { appRouter } from "./router.js";
 import type { AppContext } from "./trpc.js";
@@ -27,27 +28,11 @@ export interface AppOptions {
 
 const TRPC_PATH = "/trpc";
 
-const BROWSERS: [RegExp, string][] = [
-  [/Edg\/(\d+)/, "Edge"],
-  [/OPR\/(\d+)/, "Opera"],
-  [/Firefox\/(\d+)/, "Firefox"],
-  [/HeadlessChrome\/(\d+)/, "Headless Chrome"],
-  [/Chrome\/(\d+)/, "Chrome"],
-  [/Version\/(\d+)[^ ]* (Mobile\/\S+ )?Safari/, "Safari"],
-];
-const SYSTEMS = ["Windows", "Android", "iPhone", "iPad", "Mac OS X", "CrOS", "Linux"];
-
-/** "Firefox 128 on Linux" from a User-Agent header, for the list of sessions. */
+/** "Firefox 128 on Linux" from the request's User-Agent, kept in each session's data. */
 function deviceOf(req: SessionRequest): string {
   const headers = req.headers as { get?: (name: string) => string | null } & Record<string, unknown>;
   const raw = typeof headers.get === "function" ? headers.get("user-agent") : headers["user-agent"];
-  const ua = typeof raw === "string" ? raw.slice(0, 500) : "";
-  const browser = BROWSERS.map(([pattern, name]) => [pattern.exec(ua), name] as const).find(([match]) => match);
-  const system = SYSTEMS.find((s) => ua.includes(s))
-    ?.replace("Mac OS X", "macOS")
-    .replace("CrOS", "ChromeOS");
-  if (!browser) return ua ? ua.slice(0, 60) : "unknown device";
-  return `${browser[1]} ${browser[0]?.[1] ?? ""}${system ? ` on ${system}` : ""}`;
+  return browserOf(typeof raw === "string" ? raw : undefined);
 }
 
 export async function createApp(options: AppOptions) {

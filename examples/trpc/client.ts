@@ -4,6 +4,7 @@
 import { TRPCClientError, createTRPCClient, httpBatchLink } from "@trpc/client";
 import { sessionRefreshLink } from "../../src/adapters/trpc/client.js";
 import { authorisationUi } from "./authz-ui.js";
+import { devicesUi } from "./devices-ui.js";
 import type { AppRouter } from "./router.js";
 
 type Me = Awaited<ReturnType<typeof trpc.me.query>>;
@@ -52,6 +53,7 @@ const trpc = createTRPCClient<AppRouter>({
 });
 
 const authz = authorisationUi({ trpc, $, act, signedOutEverywhere });
+const devices = devicesUi({ trpc, $, act, showSignedOut, showNotice });
 
 // ---- messages ----
 
@@ -187,59 +189,12 @@ function renderNotes(notes: Notes): void {
   }
 }
 
-type SessionList = Awaited<ReturnType<typeof trpc.mySessions.list.query>>;
-
-function renderSessions(sessions: SessionList): void {
-  const list = $("sessions-list");
-  list.replaceChildren();
-  for (const s of sessions) {
-    const item = document.createElement("li");
-    item.dataset.testid = "session";
-    item.dataset.current = String(s.current);
-    const text = document.createElement("span");
-    text.textContent = s.device;
-    if (s.current) {
-      const tag = document.createElement("span");
-      tag.className = "tag";
-      tag.textContent = "this browser";
-      text.append(tag);
-    }
-    const when = document.createElement("small");
-    when.textContent = `signed in ${new Date(s.createdAt).toLocaleString()}`;
-    text.append(when);
-    const revoke = document.createElement("button");
-    revoke.type = "button";
-    revoke.className = "danger";
-    revoke.dataset.testid = "session-revoke";
-    revoke.textContent = s.current ? "Sign out here" : "Sign out there";
-    revoke.addEventListener("click", () =>
-      act(revoke, async () => {
-        const result = await trpc.mySessions.revoke.mutate({ handle: s.handle });
-        if (result.signedOut) {
-          showSignedOut();
-          $("notice").hidden = true;
-        } else {
-          renderSessions(await trpc.mySessions.list.query());
-          showNotice("That session is signed out.");
-        }
-      }),
-    );
-    item.append(text, revoke);
-    list.append(item);
-  }
-}
-
 /** Loads everything the signed-in view shows, in one batched request. */
 async function loadSignedIn(): Promise<void> {
-  const [me, notes, sessions] = await Promise.all([
-    trpc.me.query(),
-    trpc.notes.list.query(),
-    trpc.mySessions.list.query(),
-    authz.loadAdmin(),
-  ]);
+  const [me, notes, sessions] = await Promise.all([trpc.me.query(), trpc.notes.list.query(), devices.load(), authz.loadAdmin()]);
   renderMe(me);
   renderNotes(notes);
-  renderSessions(sessions);
+  devices.render(sessions);
 }
 
 // ---- wiring ----
@@ -263,7 +218,11 @@ onSubmit("signup-form", "signup-submit", async (form) => {
 });
 
 onSubmit("signin-form", "signin-submit", async (form) => {
-  await trpc.signIn.mutate({ name: value("signin-name"), password: value("signin-password") });
+  await trpc.signIn.mutate({
+    name: value("signin-name"),
+    password: value("signin-password"),
+    remember: $<HTMLInputElement>("signin-remember").checked,
+  });
   form.reset();
   await loadSignedIn();
   clearMessages();
@@ -280,10 +239,6 @@ onSubmit("note-form", "note-add", async (form) => {
   form.reset();
   clearMessages();
 });
-
-$("sessions-reload").addEventListener("click", (event) =>
-  act(event.currentTarget as HTMLButtonElement, async () => renderSessions(await trpc.mySessions.list.query())),
-);
 
 $("signout").addEventListener("click", (event) =>
   act(event.currentTarget as HTMLButtonElement, async () => {

@@ -4,6 +4,7 @@
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { ADMIN_SECTION, CONFIRM_FORM } from "./authz-page.js";
+import { DEVICES_SECTION, REMEMBER_ME } from "./devices-page.js";
 
 let bundle: Promise<string> | undefined;
 
@@ -101,6 +102,8 @@ const HTML = /* html */ `<!doctype html>
   .empty { color: #6b7485; font-style: italic; }
   pre { background: #f1f3f6; padding: .6rem; border-radius: .35rem; overflow-x: auto; font-size: .8rem; }
   .actions { display: flex; gap: .5rem; flex-wrap: wrap; }
+  label.check { display: flex; gap: .4rem; align-items: center; font-weight: normal; }
+  label.check input { width: auto; margin: 0; }
   .tag { font-size: .75rem; background: #e6ecfb; color: #2343a8; border-radius: 1rem; padding: .05rem .5rem; margin-left: .3rem; }
 </style>
 </head>
@@ -125,6 +128,7 @@ const HTML = /* html */ `<!doctype html>
       <h2>Sign in</h2>
       <label>Name <input id="signin-name" name="name" autocomplete="username" required></label>
       <label>Password <input id="signin-password" name="password" type="password" autocomplete="current-password" required></label>
+      ${REMEMBER_ME}
       <button id="signin-submit" type="submit">Sign in</button>
     </form>
   </div>
@@ -156,10 +160,7 @@ const HTML = /* html */ `<!doctype html>
     <ul id="notes-list" data-testid="notes-list"></ul>
   </section>
 
-  <section id="sessions" data-testid="sessions">
-    <h2>My sessions <button id="sessions-reload" class="secondary small" type="button">Reload</button></h2>
-    <ul id="sessions-list" data-testid="sessions-list"></ul>
-  </section>
+  ${DEVICES_SECTION}
 
   ${ADMIN_SECTION}
 

@@ -4,6 +4,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Session } from "../../src/index.js";
+import { devicesRouter } from "./devices.js";
 import { type AppContext, protectedProcedure, publicProcedure, router } from "./trpc.js";
 import { adminProcedure, confirmPassword, recentSignInProcedure, role } from "./authz.js";
 import { type SessionData, withNote, withoutNote } from "../shared/notes.js";
@@ -17,13 +18,15 @@ const name = z
 const password = z.string().min(8, "A password has at least 8 characters.").max(200, "That password is too long.");
 const displayName = z.string().trim().min(1, "A display name cannot be empty.").max(40, "A display name has at most 40 characters.");
 
-async function signIn(ctx: AppContext, user: User) {
+async function signIn(ctx: AppContext, user: User, remember = true) {
   // A browser that was signed in as someone else: end that session rather than leave it behind.
   await ctx.session?.revokeSession();
   const session = await ctx.createNewSession({
     userId: user.id,
     jwtPayload: { name: user.name, displayName: user.displayName },
     sessionData: { notes: [], device: ctx.device } satisfies SessionData,
+    // "Remember me" unticked: the cookies go when the browser closes.
+    remember,
   });
   return describe(session);
 }
@@ -60,12 +63,12 @@ export const appRouter = router({
   }),
 
   signIn: publicProcedure
-    .input(z.object({ name: z.string().trim().toLowerCase().max(64), password: z.string().max(200) }))
+    .input(z.object({ name: z.string().trim().toLowerCase().max(64), password: z.string().max(200), remember: z.boolean().optional() }))
     .mutation(async ({ ctx, input }) => {
       const user = await ctx.users.check(input.name, input.password);
       // 400, never 401: a 401 means "session problem" to the SDK and to sessionRefreshLink.
       if (!user) throw new TRPCError({ code: "BAD_REQUEST", message: "Wrong name or password." });
-      return signIn(ctx, user);
+      return signIn(ctx, user, input.remember ?? true);
     }),
 
   me: protectedProcedure.query(({ ctx }) => describe(ctx.session)),
@@ -96,39 +99,8 @@ export const appRouter = router({
     }),
   }),
 
-  mySessions: router({
-    list: protectedProcedure.query(async ({ ctx }) => {
-      const current = ctx.session.getHandle();
-      const handles = await ctx.sessions.getAllSessionHandlesForUser(ctx.session.getUserId());
-      const list = [];
-      for (const handle of handles) {
-        const info = await ctx.sessions.getSessionInformation(handle);
-        if (!info) continue;
-        const data = info.sessionData as Partial<SessionData>;
-        list.push({
-          handle,
-          current: handle === current,
-          device: data.device ?? "unknown device",
-          createdAt: info.createdAt.toISOString(),
-          expiresAt: info.expiresAt.toISOString(),
-        });
-      }
-      return list.sort((a, b) => Number(b.current) - Number(a.current) || b.createdAt.localeCompare(a.createdAt));
-    }),
-    /** Signs out one of my sessions (another device, or this one). */
-    revoke: protectedProcedure.input(z.object({ handle: z.string().max(100) })).mutation(async ({ ctx, input }) => {
-      if (input.handle === ctx.session.getHandle()) {
-        await ctx.session.revokeSession();
-        return { signedOut: true };
-      }
-      const info = await ctx.sessions.getSessionInformation(input.handle);
-      // 403 for someone else's session: an authorisation failure, not a session problem.
-      if (!info || info.userId !== ctx.session.getUserId())
-        throw new TRPCError({ code: "FORBIDDEN", message: "That is not one of your sessions." });
-      await ctx.sessions.revokeSession(input.handle);
-      return { signedOut: false };
-    }),
-  }),
+  /** "Your devices" (devices.ts). */
+  mySessions: devicesRouter,
 
   /** Only for admins (the role claim, see ADMINS): 403 INVALID_CLAIM for everyone else. */
   adminStats: adminProcedure.query(async ({ ctx }) => ({

@@ -9,7 +9,10 @@ export type FetchHandler = (request: Request) => Promise<Response>;
 export function serveFetch(handler: FetchHandler, onError: (error: unknown) => void = console.error) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
-      const response = await handler(incomingMessageToRequest(req, res, { maxBodySize: 1024 * 1024 }));
+      const request = incomingMessageToRequest(req, res, { maxBodySize: 1024 * 1024 });
+      // The client's address for "Your devices" (trustProxy false reads request.socket, never X-Forwarded-For).
+      Object.defineProperty(request, "socket", { value: req.socket });
+      const response = await handler(request);
       res.statusCode = response.status;
       response.headers.forEach((value, name) => {
         if (name !== "set-cookie") res.setHeader(name, value);

@@ -4,10 +4,10 @@
 // the user stays signed in and the next allowed call succeeds. Same origin on the fetch handlers,
 // and across origins on the Node ones.
 
-import type { Browser, BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestDb, createTestDb } from "../helpers/db.js";
-import { describeInChromium, launchChromium, newContext } from "./helpers/chromium.js";
+import { describeInChromium, newContext } from "./helpers/chromium.js";
+import { browserEnv } from "./helpers/env.js";
 import type { Outcome } from "./helpers/sdk-client.js";
 import { SdkPage, WireLog } from "./helpers/sdk-page.js";
 import { type SdkServer, type SdkServerOptions, startSdkServer } from "./helpers/sdk-server.js";
@@ -28,22 +28,14 @@ const data = (outcome: Outcome) => {
 };
 
 describeInChromium("supertokens-web-js in Chromium receiving 403 invalid claim", () => {
-  let browser: Browser;
-  let db: TestDb;
-  beforeAll(async () => {
-    [browser, db] = await Promise.all([launchChromium(), createTestDb()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await db?.close();
-  });
+  const env = browserEnv();
 
   describe.each(settings)("$antiCsrf, crossOrigin $crossOrigin, $adapter handlers", (setting) => {
     let server: SdkServer;
     let context: BrowserContext;
     beforeAll(async () => {
-      server = await startSdkServer({ ...setting, db: db.db });
-      context = await newContext(browser);
+      server = await startSdkServer({ ...setting, db: env.db().db });
+      context = await newContext(env.browser());
     });
     afterAll(async () => {
       await context?.close();

@@ -4,23 +4,12 @@
 // via-token for the cookie client of the mixed step), and on one origin through the fetch
 // handlers with `tokenTransfer: "header"`, and across origins through the fetch handlers.
 
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll } from "vitest";
-import { type TestDb, createTestDb } from "../helpers/db.js";
-import { describeInChromium, launchChromium } from "./helpers/chromium.js";
+import { describeInChromium } from "./helpers/chromium.js";
+import { browserEnv } from "./helpers/env.js";
 import { sdkHeaderSteps } from "./helpers/sdk-header-scenarios.js";
 
 describeInChromium("supertokens-web-js in Chromium, tokenTransferMethod header", () => {
-  let browser: Browser;
-  let db: TestDb;
-  beforeAll(async () => {
-    [browser, db] = await Promise.all([launchChromium(), createTestDb()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await db?.close();
-  });
-  const env = { browser: () => browser, db: () => db };
+  const env = browserEnv();
 
   sdkHeaderSteps(
     { antiCsrf: "via-token", crossOrigin: true, adapter: "node" },

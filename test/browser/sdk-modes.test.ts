@@ -2,23 +2,12 @@
 // anti-CSRF modes: "via-token" across origins (the anti-csrf header must be exposed by CORS and
 // echoed by the SDK) and "none" on one origin, each with the steps where the mode matters.
 
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll } from "vitest";
-import { type TestDb, createTestDb } from "../helpers/db.js";
-import { describeInChromium, launchChromium } from "./helpers/chromium.js";
+import { describeInChromium } from "./helpers/chromium.js";
+import { browserEnv } from "./helpers/env.js";
 import { sdkSteps } from "./helpers/sdk-scenarios.js";
 
 describeInChromium("supertokens-web-js in Chromium, anti-CSRF via-token and none", () => {
-  let browser: Browser;
-  let db: TestDb;
-  beforeAll(async () => {
-    [browser, db] = await Promise.all([launchChromium(), createTestDb()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await db?.close();
-  });
-  const env = { browser: () => browser, db: () => db };
+  const env = browserEnv();
 
   sdkSteps(
     { antiCsrf: "via-token", crossOrigin: true, adapter: "fetch" },

@@ -184,7 +184,9 @@ async function rotate(engine: Engine, request: SessionRequest, response: Session
   }
 
   let refreshToken: string | undefined;
-  if (timingSafeEqual(row.refreshHash, nextHash)) {
+  // This call rotated the token (not a second tab in the grace window handed the same new one).
+  const rotated = timingSafeEqual(row.refreshHash, nextHash);
+  if (rotated) {
     refreshToken = next.token;
     notes.set("sessionkit.refresh.grace", false);
     // Once per rotation: a concurrent refresh in the grace window that gets this same new token
@@ -232,7 +234,7 @@ async function rotate(engine: Engine, request: SessionRequest, response: Session
     jwtPayload = refetched;
     await engine.run(() => options.store.setJWTPayload(parts.handle, refetched, new Date(now)));
     // Once per rotation, like `refreshed`: a tab in the grace window that fetched too is the same refresh.
-    if (refreshToken === next.token && engine.events.wants("claimsRefreshed")) {
+    if (rotated && engine.events.wants("claimsRefreshed")) {
       engine.events.emit("claimsRefreshed", {
         handle: parts.handle,
         userId: row.userId,

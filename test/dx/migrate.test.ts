@@ -19,6 +19,8 @@ async function emptyDb(kind: (typeof availableKinds)[number]): Promise<TestDb> {
   const t = await createTestDb(kind);
   opened.push(t);
   await t.exec("DROP TABLE sessionkit_keys, sessionkit_sessions, sessionkit_revocations, sessionkit_migrations");
+  // Migration 0001 also made the capped sign-in function (schema-scoped like the tables).
+  await t.exec("DROP FUNCTION sessionkit_create_session");
   return t;
 }
 

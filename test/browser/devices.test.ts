@@ -5,46 +5,21 @@
 // Screenshots go to test-results/browser/devices/ and, for the README, docs/images/.
 
 import { copyFileSync } from "node:fs";
-import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { type App, createApp } from "../../examples/trpc/app.js";
-import { serveFetch } from "../../examples/trpc/serve.js";
-import { type TestDb, createTestDb } from "../helpers/db.js";
-import { listen } from "../trpc/harness.js";
-import { describeInChromium, launchChromium, newContext, outputDir } from "./helpers/chromium.js";
-import { ExamplePage } from "./helpers/example-page.js";
+import type { BrowserContext } from "playwright-core";
+import { expect, it } from "vitest";
+import { describeInChromium } from "./helpers/chromium.js";
+import { exampleEnv } from "./helpers/example-env.js";
+import type { ExamplePage } from "./helpers/example-page.js";
 
 const PASSWORD = "correct horse battery";
 
 describeInChromium("Your devices and Remember me on the example page in Chromium", () => {
-  let browser: Browser;
-  let db: TestDb;
-  let app: App;
-  let server: { url: string; close(): Promise<void> };
-  const contexts: BrowserContext[] = [];
-  const dir = outputDir("devices");
-
-  beforeAll(async () => {
-    [browser, db] = await Promise.all([launchChromium(), createTestDb()]);
-    app = await createApp({ db: db.db, log: () => {}, sessionsOptions: { revocation: "notify", cookies: { secure: false } } });
-    server = await listen(serveFetch(app.fetch));
-  });
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await server?.close();
-    await app?.close();
-    await db?.close();
-  });
+  const env = exampleEnv("devices", { sessionsOptions: { revocation: "notify", cookies: { secure: false } } });
 
   async function open(prefix: string): Promise<{ context: BrowserContext; ui: ExamplePage }> {
-    const context = await newContext(browser);
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/`);
-    const ui = new ExamplePage(page, dir, prefix);
-    await ui.waitView("signed-out");
-    return { context, ui };
+    const opened = await env.open(prefix);
+    await opened.ui.waitView("signed-out");
+    return opened;
   }
   const authCookies = async (context: BrowserContext) =>
     (await context.cookies()).filter((c) => c.name === "sAccessToken" || c.name === "sRefreshToken");

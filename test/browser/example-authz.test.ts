@@ -3,60 +3,21 @@
 // after more than 5 minutes asks for the password (a wrong one is refused), then ends every
 // session. Screenshots in test-results/browser/example-authz/.
 
-import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { type App, createApp } from "../../examples/trpc/app.js";
+import type { BrowserContext } from "playwright-core";
+import { expect, it } from "vitest";
 import { FRESH_SIGN_IN_SECONDS } from "../../examples/trpc/authz.js";
-import { serveFetch } from "../../examples/trpc/serve.js";
-import { type TestDb, createTestDb } from "../helpers/db.js";
-import { listen } from "../trpc/harness.js";
-import { describeInChromium, launchChromium, newContext, outputDir } from "./helpers/chromium.js";
-import { ExamplePage } from "./helpers/example-page.js";
+import { describeInChromium } from "./helpers/chromium.js";
+import { exampleEnv } from "./helpers/example-env.js";
 
 const PASSWORD = "correct horse battery";
 
 describeInChromium("the example page's admin section and password confirmation in Chromium", () => {
-  let browser: Browser;
-  let db: TestDb;
-  let app: App;
-  let server: { url: string; close(): Promise<void> };
-  let offset = 0;
-  const contexts: BrowserContext[] = [];
-  const dir = outputDir("example-authz");
-
-  beforeAll(async () => {
-    [browser, db] = await Promise.all([launchChromium(), createTestDb()]);
-    app = await createApp({
-      db: db.db,
-      admins: ["grace"],
-      log: () => {},
-      sessionsOptions: { accessTokenTtl: 60, revocation: "notify", cookies: { secure: false }, now: () => Date.now() + offset },
-    });
-    server = await listen(
-      serveFetch(async (request) => {
-        const url = new URL(request.url);
-        if (url.pathname !== "/__test/clock") return app.fetch(request);
-        offset += Number(url.searchParams.get("advance"));
-        return new Response(null, { status: 204 });
-      }),
-    );
+  const env = exampleEnv("example-authz", {
+    clock: true,
+    admins: ["grace"],
+    sessionsOptions: { accessTokenTtl: 60, revocation: "notify", cookies: { secure: false } },
   });
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await server?.close();
-    await app?.close();
-    await db?.close();
-  });
-
-  async function open(prefix: string): Promise<{ context: BrowserContext; ui: ExamplePage }> {
-    const context = await newContext(browser);
-    contexts.push(context);
-    await context.clock.install({ time: Date.now() + offset });
-    const page = await context.newPage();
-    await page.goto(`${server.url}/`);
-    return { context, ui: new ExamplePage(page, dir, prefix) };
-  }
+  const open = env.open;
   const sessionCookies = async (context: BrowserContext) =>
     (await context.cookies()).filter((c) => c.name === "sAccessToken" || c.name === "sRefreshToken").map((c) => c.value);
 
@@ -93,7 +54,7 @@ describeInChromium("the example page's admin section and password confirmation i
     await phone.ui.click("signin-submit");
     await phone.ui.waitText("status", "Signed in as Ada (ada).");
     const later = (FRESH_SIGN_IN_SECONDS + 10) * 1000;
-    await fetch(`${server.url}/__test/clock?advance=${later}`, { method: "POST" });
+    await fetch(`${env.url()}/__test/clock?advance=${later}`, { method: "POST" });
     await ada.ui.page.clock.fastForward(later);
 
     // Sign out everywhere: the page asks for the password first, nothing is signed out yet.
@@ -101,7 +62,7 @@ describeInChromium("the example page's admin section and password confirmation i
     await ada.ui.waitText("confirm-reason", "Confirm your password to sign out everywhere.");
     expect(await ada.ui.visible("confirm-form")).toBe(true);
     expect(await ada.ui.text("status")).toBe("Signed in as Ada (ada).");
-    expect(await app.sessions.getAllSessionHandlesForUser(await ada.ui.text("me-user-id"))).toHaveLength(2);
+    expect(await env.app().sessions.getAllSessionHandlesForUser(await ada.ui.text("me-user-id"))).toHaveLength(2);
     await ada.ui.shot("confirm-password");
     await ada.ui.fill({ "confirm-password": "not my password" });
     await ada.ui.click("confirm-submit");

@@ -7,60 +7,21 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { type App, createApp } from "../../examples/trpc/app.js";
-import { serveFetch } from "../../examples/trpc/serve.js";
-import { type TestDb, createTestDb } from "../helpers/db.js";
-import { listen } from "../trpc/harness.js";
-import { describeInChromium, launchChromium, newContext, outputDir } from "./helpers/chromium.js";
+import type { BrowserContext } from "playwright-core";
+import { expect, it } from "vitest";
+import { describeInChromium } from "./helpers/chromium.js";
+import { exampleEnv } from "./helpers/example-env.js";
 import { ExamplePage } from "./helpers/example-page.js";
 
 const TTL = 60;
 const PASSWORD = "correct horse battery";
 
 describeInChromium("the example page in Chromium", () => {
-  let browser: Browser;
-  let db: TestDb;
-  let app: App;
-  let server: { url: string; close(): Promise<void> };
-  let offset = 0;
-  const contexts: BrowserContext[] = [];
-  const dir = outputDir("example");
-
-  beforeAll(async () => {
-    [browser, db] = await Promise.all([launchChromium(), createTestDb()]);
-    app = await createApp({
-      db: db.db,
-      log: () => {},
-      sessionsOptions: { accessTokenTtl: TTL, revocation: "notify", cookies: { secure: false }, now: () => Date.now() + offset },
-    });
-    const handle = serveFetch(async (request) => {
-      // Test-only: POST /__test/clock?advance=<ms> moves the sessions' clock.
-      const url = new URL(request.url);
-      if (url.pathname !== "/__test/clock") return app.fetch(request);
-      offset += Number(url.searchParams.get("advance"));
-      return new Response(null, { status: 204 });
-    });
-    server = await listen(handle);
+  const env = exampleEnv("example", {
+    clock: true,
+    sessionsOptions: { accessTokenTtl: TTL, revocation: "notify", cookies: { secure: false } },
   });
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await server?.close();
-    await app?.close();
-    await db?.close();
-  });
-
-  async function open(prefix = ""): Promise<{ context: BrowserContext; ui: ExamplePage }> {
-    const context = await newContext(browser);
-    contexts.push(context);
-    // The page's own clock (its "expires in" countdown) moves with the server's in this test.
-    await context.clock.install({ time: Date.now() + offset });
-    const page = await context.newPage();
-    await page.goto(`${server.url}/`);
-    return { context, ui: new ExamplePage(page, dir, prefix) };
-  }
+  const open = env.open;
   const sessionCookies = async (context: BrowserContext) =>
     (await context.cookies()).filter((c) => c.name === "sAccessToken" || c.name === "sRefreshToken").map((c) => c.name);
 
@@ -112,8 +73,8 @@ describeInChromium("the example page in Chromium", () => {
     await ui.click("note-add");
     await ui.waitText("notes-list", "buy milk");
     expect(await ui.items("notes-list")).toEqual(["buy milk"]);
-    const [handle] = await app.sessions.getAllSessionHandlesForUser(userId);
-    const info = await app.sessions.getSessionInformation(handle!);
+    const [handle] = await env.app().sessions.getAllSessionHandlesForUser(userId);
+    const info = await env.app().sessions.getSessionInformation(handle!);
     expect(info?.sessionData).toMatchObject({ notes: [{ text: "buy milk" }] });
     await ui.shot("note-added");
 
@@ -125,7 +86,7 @@ describeInChromium("the example page in Chromium", () => {
 
     // The access token expires (server and page clocks both move): the page says so, and the
     // next action refreshes silently.
-    await fetch(`${server.url}/__test/clock?advance=${(TTL + 5) * 1000}`, { method: "POST" });
+    await fetch(`${env.url()}/__test/clock?advance=${(TTL + 5) * 1000}`, { method: "POST" });
     await ui.page.clock.fastForward((TTL + 5) * 1000);
     await ui.waitText("token-expiry", "expired: your next action refreshes it silently");
     await ui.shot("token-expired");
@@ -184,7 +145,7 @@ describeInChromium("the example page in Chromium", () => {
     expect((await second.ui.page.locator("body").innerText()).split("You are signed out.").length - 1).toBe(1);
     expect(await sessionCookies(second.context)).toEqual([]);
     await second.ui.shot("signed-out-everywhere");
-    expect(await app.sessions.getAllSessionHandlesForUser(userId)).toEqual([]);
+    expect(await env.app().sessions.getAllSessionHandlesForUser(userId)).toEqual([]);
 
     // The first device learns it at its next action (revocation "notify": no waiting for expiry).
     await ui.fill({ "note-input": "still here?" });
@@ -221,9 +182,8 @@ describeInChromium("the example page in Chromium", () => {
         child.stderr?.on("data", onData);
         child.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
       });
-      const context = await newContext(browser);
-      contexts.push(context);
-      const ui = new ExamplePage(await context.newPage(), dir, "npm-start-");
+      const context = await env.newContext();
+      const ui = new ExamplePage(await context.newPage(), env.dir, "npm-start-");
       await ui.page.goto(`${url}/`);
       await ui.waitView("signed-out");
       await ui.fill({ "signup-name": "grace", "signup-display-name": "Grace Hopper", "signup-password": PASSWORD });

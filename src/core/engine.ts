@@ -9,6 +9,7 @@ import type { CorsPolicy } from "./cors.js";
 import { base64url, hmac, timingSafeEqual } from "./encoding.js";
 import { SessionError, type SessionErrorCode, isSessionError } from "./errors.js";
 import { type TransferMethod, accessTokenOf, isAccessTokenShaped } from "./header-transport.js";
+import { HandleClock } from "./handles.js";
 import { ResponseWriter, type SessionRequest, type SessionResponse, readHeader, requestMethod } from "./http.js";
 import { KeyRing } from "./keys.js";
 import { LiveSessions } from "./live.js";
@@ -89,6 +90,8 @@ export class Engine {
 
   /** The session claims of these sessions (claims.ts). */
   readonly claims: ClaimSet;
+  /** Time-ordered session handles (handles.ts). */
+  readonly handles: HandleClock;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -99,6 +102,7 @@ export class Engine {
       // Everything but the store calls is the parent's: loaded keys, verified tokens, claims,
       // events, live connections, the revocation state (check-database asks this store).
       this.diagnostics = parent.diagnostics;
+      this.handles = parent.handles;
       this.telemetry = parent.telemetry;
       options.store = this.telemetry.instrumentStore(options.store);
       this.events = parent.events;
@@ -115,6 +119,10 @@ export class Engine {
       return;
     }
     this.diagnostics = new Diagnostics(options);
+    this.handles = new HandleClock(
+      (n) => options.randomBytes(n),
+      () => options.now(),
+    );
     this.telemetry = new Telemetry(options.telemetry);
     // Every store call below goes through its span; the store itself when nothing records.
     options.store = this.telemetry.instrumentStore(options.store);
@@ -215,13 +223,9 @@ export class Engine {
     }
   }
 
-  /** A UUID v4 from the injected randomness. */
+  /** A UUIDv7 from the injected clock and randomness (handles.ts: why time-ordered). */
   newHandle(): string {
-    const b = this.options.randomBytes(16);
-    b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
-    b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-    const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    return this.handles.next();
   }
 
   /** Verifies the request's access token and returns its claims with the writer for the response. */

@@ -41,7 +41,13 @@ export interface LoadSettings {
 /** The first failed answer of a run, to say what went wrong. */
 let firstFailure: string | undefined;
 
-function instance(side: Side, connections: number, seconds: number, perConnection?: ReturnType<NonNullable<Side["perConnection"]>>) {
+function instance(
+  side: Side,
+  connections: number,
+  seconds: number,
+  perConnection?: ReturnType<NonNullable<Side["perConnection"]>>,
+  amount?: number,
+) {
   const url = new URL(side.url);
   const onResponse = (status: number, body: string, _context: unknown, headers: Record<string, string | string[]>) => {
     if ((status < 200 || status > 299) && firstFailure === undefined) firstFailure = `${status} ${body.slice(0, 200)}`;
@@ -50,7 +56,10 @@ function instance(side: Side, connections: number, seconds: number, perConnectio
   return autocannon({
     url: url.origin,
     connections,
-    duration: seconds,
+    // A count instead of a duration ends the turn after the last answer, not in the middle of a
+    // request: a per-connection chain (a rotated refresh token) never loses the answer that
+    // carried its next token.
+    ...(amount === undefined ? { duration: seconds } : { amount }),
     timeout: 30,
     requests: [
       {
@@ -73,13 +82,23 @@ function instance(side: Side, connections: number, seconds: number, perConnectio
   });
 }
 
+/**
+ * Requests per second of one connection of a per-connection side, from its last turn: its next
+ * turn asks for that many requests × seconds, so it lasts about as long as a timed turn.
+ */
+const connectionRate = new Map<string, number>();
+
 /** Runs one side for `seconds`; fails when any request failed (a figure built on errors means nothing). */
 export async function runSide(side: Side, settings: LoadSettings): Promise<RoundResult> {
   firstFailure = undefined;
   const cpuBefore = side.server ? await cpuOf(side.server) : 0;
+  // Per-connection sides run a count of requests per connection (see `instance`), sized from the
+  // rate of the side's previous turn; the first turn (the warm-up) asks for 5 per connection.
+  const rate = connectionRate.get(side.name);
+  const amount = side.perConnection ? Math.max(2, Math.round(rate === undefined ? 5 : rate * settings.seconds)) : undefined;
   const results = side.perConnection
     ? await Promise.all(
-        Array.from({ length: settings.connections }, (_, i) => instance(side, 1, settings.seconds, side.perConnection?.(i))),
+        Array.from({ length: settings.connections }, (_, i) => instance(side, 1, settings.seconds, side.perConnection?.(i), amount)),
       )
     : [await instance(side, settings.connections, settings.seconds)];
   let requests = 0;
@@ -94,11 +113,12 @@ export async function runSide(side: Side, settings: LoadSettings): Promise<Round
       );
     }
     requests += r.requests.total;
-    seconds = Math.max(seconds, r.duration);
+    seconds += r.duration / results.length;
     p50 = Math.max(p50, r.latency.p50);
     p99 = Math.max(p99, r.latency.p99);
   }
   const cpuUs = side.server ? ((await cpuOf(side.server)) - cpuBefore) / requests : undefined;
+  if (side.perConnection) connectionRate.set(side.name, requests / seconds / settings.connections);
   return { rps: requests / seconds, requests, p50, p99, ...(cpuUs === undefined ? {} : { cpuUs }) };
 }
 

@@ -1,5 +1,6 @@
 // Tables of the peers: better-auth's core schema (user, session, account, verification, as its
-// CLI generates them for Drizzle) and the two tables of Lucia v3's documented Postgres setup.
+// CLI generates them for Drizzle), the two tables of Lucia v3's documented Postgres setup, and the
+// refresh-token table of the hand-rolled "jose + refresh row" peer (bench/peers/jose-refresh.ts).
 
 import { boolean, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
@@ -95,6 +96,10 @@ CREATE TABLE "verification" (
 );
 CREATE INDEX verification_identifier_idx ON "verification"(identifier);
 CREATE TABLE lucia_user (id text PRIMARY KEY, username text NOT NULL);
+CREATE TABLE jose_refresh_token (
+  token_hash text PRIMARY KEY, user_id text NOT NULL, expires_at timestamptz NOT NULL
+);
+CREATE INDEX jose_refresh_token_user_id_idx ON jose_refresh_token(user_id);
 CREATE TABLE lucia_session (
   id text PRIMARY KEY, user_id text NOT NULL REFERENCES lucia_user(id), expires_at timestamptz NOT NULL
 );

@@ -1,7 +1,9 @@
 // The peers behind the same tRPC router as sessionkit (BENCH_PEER): better-auth's session check
 // on its Drizzle adapter (cookie cache off or on), Lucia v3's look-up-every-request pattern, and
-// plain jose verification of a JWT on every request (no cache); each with its own sign-in and
-// refresh (extend, or re-sign) for the sign-in and refresh comparisons.
+// plain jose verification of a JWT on every request (no cache, no row: stateless), and "jose +
+// refresh row" (the same JWT plus a hashed, rotated refresh token in Postgres, what a user would
+// hand-roll); each with its own sign-in and refresh (extend, re-sign or rotate) for the sign-in
+// and refresh comparisons.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
@@ -9,6 +11,7 @@ import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { fromNodeHeaders } from "better-auth/node";
 import { SignJWT, generateKeyPair, jwtVerify } from "jose";
+import { joseRefreshSessions } from "../peers/jose-refresh.js";
 import { luciaSessions } from "../peers/lucia.js";
 import { PEER_TABLES_SQL, betterAuthSchema, luciaUser } from "../peers/tables.js";
 import { cookieValue, env, openDb, serve } from "./common.js";
@@ -134,6 +137,33 @@ async function josePeer(): Promise<Auth<Ctx>> {
   };
 }
 
+async function joseRefreshPeer(): Promise<Auth<Ctx>> {
+  const jose = await joseRefreshSessions(bench, JOSE_ALGORITHM);
+  const setCookies = (ctx: Ctx, tokens: { access: string; refresh: string }) =>
+    ctx.res.setHeader("set-cookie", [
+      `token=${tokens.access}; HttpOnly; SameSite=Lax; Path=/`,
+      `refresh=${tokens.refresh}; HttpOnly; SameSite=Strict; Path=/trpc/refresh`,
+    ]);
+  return {
+    createContext,
+    async userIdOf(ctx) {
+      const token = cookieValue(ctx.req.headers.cookie, "token");
+      const userId = token ? await jose.verify(token) : undefined;
+      if (userId === undefined) throw unauthorized();
+      return userId;
+    },
+    async signIn(ctx, userId) {
+      setCookies(ctx, await jose.signIn(userId));
+    },
+    async refresh(ctx) {
+      const presented = cookieValue(ctx.req.headers.cookie, "refresh");
+      const tokens = presented ? await jose.refresh(presented) : undefined;
+      if (!tokens) throw unauthorized();
+      setCookies(ctx, tokens);
+    },
+  };
+}
+
 const auth =
   peer === "better-auth"
     ? await betterAuthPeer(false)
@@ -143,7 +173,9 @@ const auth =
         ? luciaPeer()
         : peer === "jose"
           ? await josePeer()
-          : undefined;
+          : peer === "jose-refresh"
+            ? await joseRefreshPeer()
+            : undefined;
 if (!auth) throw new Error(`unknown BENCH_PEER ${peer}`);
 
 serve(benchHandler(auth), () => bench.close());

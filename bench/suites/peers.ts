@@ -1,5 +1,6 @@
 // Peers behind the same tRPC router: better-auth (cookie cache off / on), Lucia v3's pattern and
-// plain jose verification, next to sessionkit with revocation none and notify, all in one group.
+// plain jose verification (stateless) and "jose + refresh row" (the same JWT plus a hashed refresh
+// token rotated in Postgres), next to sessionkit with revocation none and notify, all in one group.
 
 import type { Child } from "../lib/children.js";
 import type { Figure, SuiteContext } from "../lib/figures.js";
@@ -13,6 +14,7 @@ const PEERS = [
   { id: "better-auth-cache", label: "better-auth (cookie cache on)" },
   { id: "lucia", label: "Lucia v3 pattern" },
   { id: "jose", label: "jose verify per request" },
+  { id: "jose-refresh", label: "jose + refresh row" },
 ] as const;
 
 /** Sign-in over tRPC: each request starts a new session for the same user. */

@@ -304,12 +304,26 @@ export class Engine {
     });
   }
 
-  /** Sessions the store has ended (a revocation, or a sign-in beyond `maxSessionsPerUser`): refused here at once, and reported. */
-  noteRevoked(revoked: ReadonlyArray<{ handle: string; userId: string }>, now: Date, why: RevocationReason): void {
+  /**
+   * Sessions the store has ended (a revocation, or a sign-in beyond `maxSessionsPerUser`): refused
+   * here at once, and reported; an evicted session's own device goes into its `revoked` event.
+   */
+  noteRevoked(
+    revoked: ReadonlyArray<{ handle: string; userId: string; ip?: string | undefined; userAgent?: string | undefined }>,
+    now: Date,
+    why: RevocationReason,
+  ): void {
     this.revocation.noteRevoked(revoked.map((r) => r.handle));
     this.telemetry.revoked(why, revoked.length);
-    for (const { handle, userId } of revoked) {
-      this.events.emit("revoked", { handle, userId, at: now, reason: why });
+    for (const { handle, userId, ip, userAgent } of revoked) {
+      this.events.emit("revoked", {
+        handle,
+        userId,
+        at: now,
+        ...(ip === undefined ? {} : { ip }),
+        ...(userAgent === undefined ? {} : { userAgent }),
+        reason: why,
+      });
       if (why === "theft") this.events.emit("theft", { handle, userId, at: now, reason: why });
     }
   }

@@ -98,10 +98,11 @@ async function startSession(
   if (engine.events.wants("created")) {
     engine.events.emit("created", { handle, userId: input.userId, at: new Date(now), ...clientOf(request, options.trustProxy) });
   }
-  // Sessions ended by the cap are revoked like any other (logged and notified in the same statement).
+  // Sessions ended by the cap are revoked like any other (logged and notified in the same statement);
+  // their events carry the evicted session's own device, the one the user sees signed out.
   if (evicted.length > 0)
     engine.noteRevoked(
-      evicted.map((h) => ({ handle: h, userId: input.userId })),
+      evicted.map((e) => ({ ...e, userId: input.userId })),
       new Date(now),
       "maxSessionsPerUser",
     );

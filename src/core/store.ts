@@ -149,8 +149,14 @@ export interface ListenHandlers {
 
 /** The storage interface of sessionkit. Each method is one database round trip. */
 export interface SessionStore {
-  /** Inserts a session; with `cap`, in the same round trip ends the sessions beyond it and returns their handles. */
-  createSession(record: NewSessionRecord, cap?: SessionCap): Promise<string[]>;
+  /**
+   * Inserts a session; with `cap`, in the same round trip ends the sessions beyond it and returns
+   * them with their device (what their `revoked` events report).
+   */
+  createSession(
+    record: NewSessionRecord,
+    cap?: SessionCap,
+  ): Promise<Array<{ handle: string; userAgent?: string | undefined; ip?: string | undefined }>>;
   getSession(handle: string, now: Date): Promise<SessionRecord | undefined>;
   sessionExists(handle: string, now: Date): Promise<boolean>;
   /** Which of these handles are live sessions (the periodic check of open streams). */

@@ -103,16 +103,20 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
         })
         .prepare(named("sessionkit_create_session")),
     ),
-    // maxSessionsPerUser: insert and evict in the migration's function (why a function: see
-    // drizzle/0001_devices.sql), still one round trip.
+    // maxSessionsPerUser: insert and evict in the migrations' function (why a function: see
+    // drizzle/0001_devices.sql; 0003 returns each evicted session's device), still one round trip.
     createSessionCapped: once(() =>
       db
-        .select({ handle: sql<string>`evicted` })
+        .select({
+          handle: sql<string>`evicted_handle`,
+          userAgent: sql<string | null>`evicted_user_agent`,
+          ip: sql<string | null>`evicted_ip`,
+        })
         .from(
-          sql`sessionkit_create_session(${param("handle")}::text, ${param("userId")}::text, ${jsonParam("jwtPayload")},
+          sql`sessionkit_create_session_capped(${param("handle")}::text, ${param("userId")}::text, ${jsonParam("jwtPayload")},
             ${jsonParam("sessionData")}, ${param("refreshHash")}::text, ${tsParam("createdAt")}, ${tsParam("expiresAt")},
             ${param("userAgent")}::text, ${param("ip")}::text, ${param("remember")}::boolean, ${param("maxSessions")}::integer,
-            ${param("notifyChannel")}::text) AS evicted`,
+            ${param("notifyChannel")}::text)`,
         )
         .prepare(named("sessionkit_create_session_capped")),
     ),
@@ -247,7 +251,11 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
       const rows = await statements
         .createSessionCapped()
         .execute({ ...values, maxSessions: cap.maxSessions, notifyChannel: cap.notifyChannel ?? null });
-      return rows.map((r) => r.handle);
+      return rows.map((r) => ({
+        handle: r.handle,
+        ...(r.userAgent === null ? {} : { userAgent: r.userAgent }),
+        ...(r.ip === null ? {} : { ip: r.ip }),
+      }));
     },
 
     async getSession(handle, now) {

@@ -121,6 +121,7 @@ describe.each(availableKinds)("migration 0002 on a 0.1 database on %s", (kind) =
     // Back to a 0.1 database: only 0000_init, with a session in it.
     await run("DROP TABLE sessionkit_sessions, sessionkit_keys, sessionkit_revocations, sessionkit_migrations");
     await run("DROP FUNCTION IF EXISTS sessionkit_create_session");
+    await run("DROP FUNCTION IF EXISTS sessionkit_create_session_capped");
     const [init] = migrations;
     for (const statement of init?.statements ?? []) await run(statement);
     await run(

@@ -357,18 +357,23 @@ describe.each(availableKinds)("store contract on %s", (kind) => {
     it("inserts under a cap and ends the least recently active beyond it in the same round trip, logged when asked", async () => {
       const expired = record("ivan", at(0), { expiresAt: at(1) });
       const first = record("ivan", at(1));
-      const second = record("ivan", at(2));
+      const second = record("ivan", at(2), { userAgent: "Old/1", ip: "192.0.2.5" });
       const third = record("ivan", at(5));
       // An expired session neither counts nor is ended by the cap.
       for (const r of [expired, first, second]) expect(await one(() => store.createSession(r, { maxSessions: 2 }))).toEqual([]);
       // first was refreshed later than second: second is now the least recently active.
       await rotate(first.handle, at(4));
       const evicted = await one(() => store.createSession(third, { maxSessions: 2, notifyChannel: "sessionkit_contract" }));
-      expect(evicted).toEqual([second.handle]);
+      // Each with its own device, for its revoked event.
+      expect(evicted).toEqual([{ handle: second.handle, userAgent: "Old/1", ip: "192.0.2.5" }]);
       expect((await store.listSessions("ivan", at(5))).map((s) => s.handle)).toEqual([third.handle, first.handle]);
       expect((await store.revocationsSince(0, at(0))).map((e) => e.handle)).toContain(second.handle);
       const fourth = record("ivan", at(6));
-      expect((await one(() => store.createSession(fourth, { maxSessions: 1 }))).sort()).toEqual([third.handle, first.handle].sort());
+      const ended = await one(() => store.createSession(fourth, { maxSessions: 1 }));
+      // Without a device: the handle alone.
+      expect(ended.sort((x, y) => x.handle.localeCompare(y.handle))).toEqual(
+        [{ handle: third.handle }, { handle: first.handle }].sort((x, y) => x.handle.localeCompare(y.handle)),
+      );
       expect(await store.listHandles("ivan", at(7))).toEqual([fourth.handle]);
     });
   });

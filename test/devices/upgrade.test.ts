@@ -21,7 +21,7 @@ const INIT = readFileSync("drizzle/0000_init.sql", "utf8");
 async function onlyZeroPointOne(db: TestDb): Promise<void> {
   await db.exec(
     "DROP TABLE sessionkit_sessions, sessionkit_keys, sessionkit_revocations, sessionkit_migrations CASCADE; " +
-      "DROP FUNCTION IF EXISTS sessionkit_create_session",
+      "DROP FUNCTION IF EXISTS sessionkit_create_session; DROP FUNCTION IF EXISTS sessionkit_create_session_capped",
   );
   for (const statement of INIT.split("--> statement-breakpoint")) await db.exec(statement);
   const hash = createHash("sha256").update(INIT).digest("hex");

@@ -19,8 +19,9 @@ async function emptyDb(kind: (typeof availableKinds)[number]): Promise<TestDb> {
   const t = await createTestDb(kind);
   opened.push(t);
   await t.exec("DROP TABLE sessionkit_keys, sessionkit_sessions, sessionkit_revocations, sessionkit_migrations");
-  // Migration 0001 also made the capped sign-in function (schema-scoped like the tables).
+  // Migrations 0001 and 0003 also made the capped sign-in functions (schema-scoped like the tables).
   await t.exec("DROP FUNCTION sessionkit_create_session");
+  await t.exec("DROP FUNCTION sessionkit_create_session_capped");
   return t;
 }
 

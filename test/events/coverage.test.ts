@@ -1,7 +1,7 @@
 // The events the other event tests leave out, each with exact counts: claimsRefreshed (at a
 // refresh, also with tabs refreshing together in the grace window; session.refreshClaim;
 // refreshClaimsForUser through notify), cap eviction (maxSessionsPerUser, also under concurrent
-// sign-ins), max lifetime, the device (IP through trustProxy, User-Agent) in created and
+// sign-ins; the evicted session's device), max lifetime, the device (IP through trustProxy, User-Agent) in created and
 // refreshed, and theft through Yoga's refresh route.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -189,20 +189,32 @@ describe("claimsRefreshed", () => {
 });
 
 describe("cap eviction (maxSessionsPerUser)", () => {
-  it("a sign-in beyond the cap: one revoked event with reason maxSessionsPerUser for the session it ended", async () => {
+  it("a sign-in beyond the cap: one revoked event with reason maxSessionsPerUser for the session it ended, with that session's device", async () => {
     const t = instance({ maxSessionsPerUser: 2 });
     try {
       const user = uniqueName("cov-cap");
-      const first = await signIn(t, user);
+      const first = await signIn(t, user, { "user-agent": "Phone/1 coverage", "x-forwarded-for": "203.0.113.7" });
       t.clock.advance(1000);
-      await signIn(t, user);
+      // Its last refresh moved its stored IP: the event reports the device as last seen.
+      expect(
+        (await first.client.refresh({ headers: { "user-agent": "Phone/1 coverage", "x-forwarded-for": "198.51.100.9" } })).status,
+      ).toBe(200);
       t.clock.advance(1000);
-      await signIn(t, user);
+      await signIn(t, user, { "user-agent": "Laptop/2 coverage", "x-forwarded-for": "192.0.2.1" });
+      t.clock.advance(1000);
+      const third = await signIn(t, user, { "user-agent": "Tablet/3 coverage", "x-forwarded-for": "192.0.2.99" });
       await t.settled();
       expect(t.rec.count("created")).toBe(3);
-      expect(t.rec.events.filter((e) => e.name === "revoked").map((e) => [e.event.handle, e.event.reason, e.event.userId])).toEqual([
-        [first.handle, "maxSessionsPerUser", user],
+      const at = new Date(t.clock.now());
+      // The evicted session's device, not the sign-in's (that one is in the created event of the same moment).
+      expect(t.rec.events.filter((e) => e.name === "revoked").map((e) => e.event)).toEqual([
+        { handle: first.handle, userId: user, at, ip: "198.51.100.9", userAgent: "Phone/1 coverage", reason: "maxSessionsPerUser" },
       ]);
+      expect(t.rec.events.find((e) => e.name === "created" && e.event.handle === third.handle)?.event).toMatchObject({
+        at,
+        ip: "192.0.2.99",
+        userAgent: "Tablet/3 coverage",
+      });
       expect(t.rec.count("theft")).toBe(0);
     } finally {
       await t.sessions.close();

@@ -16,6 +16,7 @@ import { LiveSessions } from "./live.js";
 import { notifyGuard } from "./notify.js";
 import type { ResolvedOptions } from "./options.js";
 import { type RevocationGuard, checkDatabase, trustTokens } from "./revocation.js";
+import { RevocationBatch } from "./revocation-batch.js";
 import type { JsonObject, RevokeInput } from "./store.js";
 import { Telemetry } from "./telemetry.js";
 import { type IssuedAccess, TokenTransport } from "./transport.js";
@@ -294,14 +295,39 @@ export class Engine {
     const why = reason ?? ("handle" in by ? "revokedByHandle" : "revokedByUser");
     const attributes = { "sessionkit.revocation.by": "handle" in by ? "handle" : "user", "sessionkit.revocation.reason": why };
     return this.telemetry.operation("revoke", attributes, async (notes) => {
-      const notifyChannel = this.options.revocation === "notify" ? this.options.notifyChannel : undefined;
       const now = this.now();
-      const pruneBefore = notifyChannel === undefined ? undefined : this.revocationLogStart(now);
-      const revoked = await this.run(() => this.options.store.revoke({ by, now, notifyChannel, pruneBefore }));
+      const batch = "handle" in by ? this.revocationBatch() : undefined;
+      const revoked = await this.run(() =>
+        batch && "handle" in by ? batch.revoke(by) : this.options.store.revoke({ by, ...this.revokeInput(now) }),
+      );
       notes.set("sessionkit.revocation.sessions", revoked.length);
       this.noteRevoked(revoked, now, why);
       return revoked.map((r) => r.handle);
     });
+  }
+
+  /** The store's revocation input: with "notify", logged, announced and pruning the log. */
+  private revokeInput(now: Date): Omit<RevokeInput, "by"> {
+    const notifyChannel = this.options.revocation === "notify" ? this.options.notifyChannel : undefined;
+    return { now, notifyChannel, pruneBefore: notifyChannel === undefined ? undefined : this.revocationLogStart(now) };
+  }
+
+  #batch: RevocationBatch | undefined;
+  /**
+   * "notify" on a store that can revoke several handles at once: concurrent single revocations
+   * share one commit (revocation-batch.ts). Each write keeps its own time limit, so a hung one
+   * cannot hold the queue behind it; each caller's `run` keeps the caller's own.
+   */
+  private revocationBatch(): RevocationBatch | undefined {
+    const { store, revocation, storeTimeoutMs } = this.options;
+    if (revocation !== "notify" || !store.revokeHandles) return undefined;
+    const limit = <T>(work: Promise<T>) =>
+      withTimeout(work, storeTimeoutMs, () => new Error(`session store did not answer within ${storeTimeoutMs} ms`));
+    this.#batch ??= new RevocationBatch(
+      (target) => limit(store.revoke({ by: target, ...this.revokeInput(this.now()) })),
+      (targets) => limit(store.revokeHandles?.({ targets, ...this.revokeInput(this.now()) }) ?? Promise.resolve([])),
+    );
+    return this.#batch;
   }
 
   /**

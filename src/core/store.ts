@@ -175,6 +175,15 @@ export interface SessionStore {
   rotateRefresh(input: RotateRefreshInput): Promise<RotateRefreshResult | undefined>;
   /** Deletes sessions, returning the revoked ones (handle and user); logs and notifies when asked. */
   revoke(input: RevokeInput): Promise<RevokedSession[]>;
+  /**
+   * `revoke` of several sessions by handle in one statement (one commit), each target as `by`'s
+   * handle form; returns the revoked ones. Revocation "notify" writes concurrent single
+   * revocations together through it (a NOTIFYing commit is serialised database-wide). Optional:
+   * without it each revocation is its own `revoke`.
+   */
+  revokeHandles?(
+    input: Omit<RevokeInput, "by"> & { targets: ReadonlyArray<{ handle: string; createdBefore?: Date | undefined }> },
+  ): Promise<RevokedSession[]>;
   listHandles(userId: string, now: Date): Promise<string[]>;
   /**
    * Removes the claim entries `keys` from the stored payload of every live session of a user,

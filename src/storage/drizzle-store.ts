@@ -5,6 +5,7 @@ import { and, desc, entityKind, eq, gt, lte, ne, sql } from "drizzle-orm";
 import type { SessionStore } from "../core/store.js";
 import { canListen, listenOn } from "./listen.js";
 import type { AnyPgDatabase } from "./migrate.js";
+import { revokeHandles } from "./revoke-handles.js";
 import { rowsOf } from "./rows.js";
 import { sessionkitKeys as keys, sessionkitRevocations as revocations, sessionkitSessions as sessions } from "./schema.js";
 
@@ -369,6 +370,8 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
         FROM logged JOIN deleted ON deleted.handle = logged.handle`);
       return rowsOf<{ handle: string; user_id: string }>(result).map((r) => ({ handle: r.handle, userId: r.user_id }));
     },
+
+    revokeHandles: (input) => revokeHandles(db, input),
 
     async clearClaims({ userId, keys: claimKeys, now, notifyChannel, notice }) {
       // jsonb minus text[] drops those keys; the rotation statement already returns jwt_payload,

@@ -116,6 +116,18 @@ describe.each(availableKinds)("query counts on %s", (kind) => {
     await sessions.close();
   });
 
+  it("with revocation notify a revocation is still one round trip (coalescing only joins concurrent ones)", async () => {
+    const { sessions } = await warmSessions("notify");
+    const headers = new Headers();
+    await sessions.createNewSession({ userId: "rn" }, headers);
+    const s = await sessions.getSession(requestFor(headers), new Headers());
+    expect((await count(() => s.revokeSession())).queries).toBe(1);
+    const other = await sessions.createNewSession({ userId: "rn" }, new Headers());
+    expect((await count(() => sessions.revokeSession(other.getHandle()))).queries).toBe(1);
+    expect((await count(() => sessions.revokeAllSessionsForUser("rn"))).queries).toBe(1);
+    await sessions.close();
+  });
+
   it("handle- and user-level calls are one round trip each; JWKS is served from memory", async () => {
     const { sessions } = await warmSessions();
     const s = await sessions.createNewSession({ userId: "h" }, new Headers());

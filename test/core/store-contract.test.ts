@@ -174,6 +174,42 @@ describe.each(availableKinds)("store contract on %s", (kind) => {
     expect(await one(() => store.revocationsSince(0, at(6)))).toEqual([]);
   });
 
+  it("revokes many handles in one round trip, logged and announced when asked, maxLifetime's createdBefore per handle", async () => {
+    const handles: string[] = [];
+    for (let i = 0; i < 5; i++) handles.push(await create("erin"));
+    const [a, b, c, d, e] = handles as [string, string, string, string, string];
+    const heard: string[] = [];
+    const stop = await store.listen?.("sessionkit_contract_batch", { onNotify: (p) => heard.push(p), onListen() {}, onDrop() {} });
+    const revoked = await one(
+      () =>
+        store.revokeHandles?.({
+          targets: [
+            { handle: a },
+            { handle: b },
+            { handle: c, createdBefore: at(-1) },
+            { handle: d, createdBefore: T0 },
+            { handle: "no-such" },
+          ],
+          now: at(7),
+          notifyChannel: "sessionkit_contract_batch",
+        }) ?? Promise.resolve([]),
+    );
+    // c was created after its createdBefore: not revoked; d at it: revoked.
+    expect(revoked.map((r) => r.handle).sort()).toEqual([a, b, d].sort());
+    expect(new Set(revoked.map((r) => r.userId))).toEqual(new Set(["erin"]));
+    const log = (await store.revocationsSince(0, at(6))).filter((l) => handles.includes(l.handle));
+    expect(log.map((l) => l.handle).sort()).toEqual([a, b, d].sort());
+    // One notice per handle in the 0.1 format, so listeners of every version read each.
+    for (let i = 0; i < 200 && heard.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(heard.sort()).toEqual(log.map((l) => `${l.handle}:${l.id}`).sort());
+    await stop?.();
+    expect(await store.sessionExists(c, at(8))).toBe(true);
+    expect(
+      await one(() => store.revokeHandles?.({ targets: [{ handle: c }, { handle: e }], now: at(8) }) ?? Promise.resolve([])),
+    ).toHaveLength(2);
+    expect((await store.revocationsSince(0, at(6))).some((l) => l.handle === e)).toBe(false);
+  });
+
   it("clears claim entries of a user's live sessions only, and announces it in the same round trip when asked", async () => {
     const payload = { name: "Fi", "st-role": { v: ["admin"], t: 1 }, plan: { v: "pro", t: 1 } };
     const a = await create("fiona");

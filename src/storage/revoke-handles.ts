@@ -1,0 +1,57 @@
+// `SessionStore.revokeHandles`: several sessions revoked by handle in one statement, so in one
+// transaction and one commit. Revocation "notify" coalesces concurrent single revocations into it
+// (src/core/revocation-batch.ts): a NOTIFYing commit holds Postgres's database-wide notify lock
+// through its WAL flush, so one commit per revocation caps them at about one per flush.
+
+import { sql } from "drizzle-orm";
+import type { RevokedSession, SessionStore } from "../core/store.js";
+import type { AnyPgDatabase } from "./migrate.js";
+import { rowsOf } from "./rows.js";
+import { sessionkitRevocations as revocations, sessionkitSessions as sessions } from "./schema.js";
+
+/** Log entries a revocation prunes beyond twice the number it logs (as the single revocation does). */
+const PRUNE_EXTRA = 16;
+
+type RevokeHandlesInput = Parameters<NonNullable<SessionStore["revokeHandles"]>>[0];
+
+const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+
+export async function revokeHandles(
+  db: AnyPgDatabase,
+  { targets, now, notifyChannel, pruneBefore }: RevokeHandlesInput,
+): Promise<RevokedSession[]> {
+  if (targets.length === 0) return [];
+  // One text parameter however many targets (a parameter each would hit the protocol's limit);
+  // created_before is NULL unless the revocation is maxLifetime's.
+  const list = JSON.stringify(targets.map((t) => ({ handle: t.handle, created_before: t.createdBefore?.toISOString() ?? null })));
+  const deleted = sql`DELETE FROM ${sessions} AS s
+    USING jsonb_to_recordset(${list}::text::jsonb) AS t(handle text, created_before timestamptz)
+    WHERE s.handle = t.handle AND (t.created_before IS NULL OR s.created_at <= t.created_before)
+    RETURNING s.handle, s.user_id`;
+  if (notifyChannel === undefined) {
+    const result = await db.execute(sql`WITH deleted AS (${deleted}) SELECT handle, user_id FROM deleted`);
+    return rowsOf<{ handle: string; user_id: string }>(result).map((r) => ({ handle: r.handle, userId: r.user_id }));
+  }
+  // As the single revocation: delete, log, prune and announce in one statement. One notice per
+  // handle in the 0.1 format `<handle>:<log id>` (every listener version reads it, and each stays
+  // far below the 8000-byte payload limit); all of them go out with the one commit, which takes
+  // the notify lock once for the whole batch.
+  const prune =
+    pruneBefore === undefined
+      ? sql``
+      : sql`, pruned AS (
+          DELETE FROM ${revocations} WHERE ${revocations.id} IN (
+            SELECT ${revocations.id} FROM ${revocations} WHERE ${revocations.revokedAt} < ${ts(pruneBefore)}
+            ORDER BY ${revocations.revokedAt} LIMIT (SELECT 2 * count(*) + ${PRUNE_EXTRA} FROM deleted)
+            FOR UPDATE SKIP LOCKED
+          )
+        )`;
+  const result = await db.execute(sql`
+    WITH deleted AS (${deleted}),
+    logged AS (
+      INSERT INTO ${revocations} (handle, revoked_at) SELECT handle, ${ts(now)} FROM deleted RETURNING id, handle
+    )${prune}
+    SELECT logged.handle, deleted.user_id, pg_notify(${notifyChannel}, logged.handle || ':' || logged.id) AS notified
+    FROM logged JOIN deleted ON deleted.handle = logged.handle`);
+  return rowsOf<{ handle: string; user_id: string }>(result).map((r) => ({ handle: r.handle, userId: r.user_id }));
+}

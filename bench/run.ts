@@ -63,8 +63,11 @@ const only = (args.only?.split(",").map((s) => s.trim()) ?? SUITES.filter((s) =>
 for (const name of only) if (!SUITES.includes(name)) throw new Error(`unknown suite ${name}; one of ${SUITES.join(", ")}`);
 const databaseUrl = process.env.DATABASE_URL;
 const kinds = (args.kind?.split(",").map((s) => s.trim()) ?? (databaseUrl ? ["postgres", "pglite"] : ["pglite"])) as DbKind[];
-if (kinds.includes("postgres") && !databaseUrl) throw new Error("--kind=postgres needs DATABASE_URL");
-if (!databaseUrl) log("DATABASE_URL is not set: every figure runs on PGlite, peers included (set it for the Postgres figures).");
+// The scale suite alone brings a Postgres of its own (BENCH_SCALE_SERVER, default own).
+const ownScaleServer = only.length === 1 && only[0] === "scale" && (process.env.BENCH_SCALE_SERVER ?? "own") === "own";
+if (kinds.includes("postgres") && !databaseUrl && !ownScaleServer) throw new Error("--kind=postgres needs DATABASE_URL");
+if (!databaseUrl && !ownScaleServer)
+  log("DATABASE_URL is not set: every figure runs on PGlite, peers included (set it for the Postgres figures).");
 
 const settings = {
   seconds: Number(args.seconds ?? (quick ? 1 : 2)),

@@ -1,11 +1,12 @@
 // The child side of the bench: opens the database the parent chose, serves HTTP on a free port,
 // reports it over IPC, and exits cleanly (so `--cpu-prof` writes its file) when told or orphaned.
 
-import { type RequestListener, createServer } from "node:http";
+import { type IncomingMessage, type RequestListener, type ServerResponse, createServer } from "node:http";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { isSessionError } from "../../src/index.js";
 import { type AnyPgDatabase, migrate } from "../../src/storage/index.js";
 
 export type DbKind = "postgres" | "pglite";
@@ -104,6 +105,42 @@ export function serve(handler: RequestListener, cleanup: () => Promise<void> = a
     const port = typeof address === "object" && address ? address.port : 0;
     process.send?.({ type: "ready", port });
   });
+}
+
+export function json(res: ServerResponse, value: unknown, status = 200): void {
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json");
+  res.end(JSON.stringify(value));
+}
+
+/** A bench route: `"METHOD /path"` → handler. */
+export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/**
+ * serve() for the ops and scale servers: a request goes to its route, anything else to
+ * `middleware` (sessionkit's own Node middleware: refresh, sign-out, JWKS); a session error
+ * answers with its status, any other failure 500 (logged as `[name]`).
+ */
+export function serveRoutes(
+  name: string,
+  routes: Record<string, Route>,
+  middleware: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void,
+  cleanup: () => Promise<void>,
+): void {
+  serve((req, res) => {
+    const route = routes[`${req.method} ${(req.url ?? "/").split("?")[0]}`];
+    const fail = (error: unknown) => {
+      if (res.headersSent) return res.destroy();
+      if (isSessionError(error)) return json(res, { message: error.message, code: error.code }, error.status);
+      console.error(`[${name}]`, error);
+      json(res, { message: "error" }, 500);
+    };
+    if (route) {
+      route(req, res).catch(fail);
+      return;
+    }
+    middleware(req, res, (error?: unknown) => (error ? fail(error) : json(res, { message: "not found" }, 404)));
+  }, cleanup);
 }
 
 /** Reads a whole request body as text. */

@@ -3,10 +3,10 @@
 // SELECT, updateJWTPayload vs UPDATE. Bare routes name their row in `x-handle`.
 
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { createSessions, isSessionError } from "../../src/index.js";
+import type { IncomingMessage } from "node:http";
+import { createSessions } from "../../src/index.js";
 import { drizzleStore } from "../../src/storage/index.js";
-import { BENCH_SECRET, openDb, readBody, serve } from "./common.js";
+import { BENCH_SECRET, json, openDb, readBody, type Route, serveRoutes } from "./common.js";
 
 const bench = await openDb();
 const sessions = createSessions({
@@ -34,15 +34,7 @@ const eddsaMiddleware = eddsa.middleware();
 const DAY_MS = 24 * 3600 * 1000;
 let payloadCounter = 0;
 
-const json = (res: ServerResponse, value: unknown, status = 200) => {
-  res.statusCode = status;
-  res.setHeader("content-type", "application/json");
-  res.end(JSON.stringify(value));
-};
-
 const handleOf = (req: IncomingMessage) => String(req.headers["x-handle"] ?? "");
-
-type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 const routes: Record<string, Route> = {
   async "POST /setup/session"(req, res) {
@@ -106,23 +98,12 @@ const routes: Record<string, Route> = {
   },
 };
 
-serve(
-  (req, res) => {
-    const route = routes[`${req.method} ${(req.url ?? "/").split("?")[0]}`];
-    const fail = (error: unknown) => {
-      if (res.headersSent) return res.destroy();
-      if (isSessionError(error)) return json(res, { message: error.message, code: error.code }, error.status);
-      console.error("[ops]", error);
-      json(res, { message: "error" }, 500);
-    };
-    if (route) {
-      route(req, res).catch(fail);
-      return;
-    }
+serveRoutes(
+  "ops",
+  routes,
+  (req, res, next) =>
     // Refresh, sign-out, JWKS: sessionkit's own Node middleware, as an app mounts it.
-    const own = req.url?.startsWith("/eddsa/") ? eddsaMiddleware : middleware;
-    own(req, res, (error?: unknown) => (error ? fail(error) : json(res, { message: "not found" }, 404)));
-  },
+    (req.url?.startsWith("/eddsa/") ? eddsaMiddleware : middleware)(req, res, next),
   async () => {
     await eddsa.close();
     await sessions.close();

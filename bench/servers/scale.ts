@@ -3,11 +3,11 @@
 // listSessions through the public API; the rotation statement on random generated rows (the
 // HOT-update measurement); cleanup() in the background; revocations under "notify".
 
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { createSessions, isSessionError } from "../../src/index.js";
+import { randomUUID } from "node:crypto";
+import { createSessions } from "../../src/index.js";
 import { drizzleStore } from "../../src/storage/index.js";
 import { REVOKED_PER_USER, SESSIONS_PER_USER, generatedHandle, isExpired } from "../lib/scale-data.js";
-import { env, openDb, readBody, serve } from "./common.js";
+import { env, json, openDb, readBody, type Route, serveRoutes } from "./common.js";
 
 const bench = await openDb();
 const rows = Number(env("BENCH_SCALE_ROWS"));
@@ -34,17 +34,18 @@ const revoker = createSessions({
   revocation: "notify",
   notifyChannel: env("BENCH_NOTIFY_CHANNEL", "sk_bench_scale"),
 });
+// Sign-ins as 0.1 made them, with a random UUIDv4 handle (the store is given another handle than
+// the session's: nothing else is done with these sessions): the bench's A/B of the time-ordered handle.
+const v4Sessions = createSessions({
+  ...common,
+  store: { ...store, createSession: (record, cap) => store.createSession({ ...record, handle: randomUUID() }, cap) },
+});
 const middleware = sessions.middleware();
 
 // listSessions arrives with the devices work (issue 13); until then the by-user read it replaces.
 const listing = (sessions as { listSessions?: (userId: string) => Promise<unknown[]> }).listSessions?.bind(sessions);
 const listSessions = listing ?? ((userId: string) => sessions.getAllSessionHandlesForUser(userId));
 
-const json = (res: ServerResponse, value: unknown, status = 200) => {
-  res.statusCode = status;
-  res.setHeader("content-type", "application/json");
-  res.end(JSON.stringify(value));
-};
 const random = (n: number) => Math.floor(Math.random() * n);
 /** A random live generated row (1 … rows). */
 function liveRow(): number {
@@ -60,7 +61,6 @@ let nextRevocation = Number(env("BENCH_REVOCATION_FROM", "0"));
 let nextRevokedUser = Math.ceil((nextRevocation + 20_000) / REVOKED_PER_USER);
 let signIns = 0;
 
-type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 const routes: Record<string, Route> = {
   /** Signs in `count` sessions and returns their cookies (set-up, not measured). */
   async "POST /setup/sessions"(req, res) {
@@ -84,6 +84,10 @@ const routes: Record<string, Route> = {
   },
   async "POST /signin"(_req, res) {
     await sessions.createNewSession({ userId: `signin-${process.pid}-${++signIns}`, jwtPayload: { role: "member" } }, res);
+    json(res, {});
+  },
+  async "POST /signin-v4"(_req, res) {
+    await v4Sessions.createNewSession({ userId: `signin-v4-${process.pid}-${++signIns}`, jwtPayload: { role: "member" } }, res);
     json(res, {});
   },
   async "GET /data"(req, res) {
@@ -139,25 +143,10 @@ const routes: Record<string, Route> = {
   },
 };
 
-serve(
-  (req, res) => {
-    const route = routes[`${req.method} ${(req.url ?? "/").split("?")[0]}`];
-    const fail = (error: unknown) => {
-      if (res.headersSent) return res.destroy();
-      if (isSessionError(error)) return json(res, { message: error.message, code: error.code }, error.status);
-      console.error("[scale]", error);
-      json(res, { message: "error" }, 500);
-    };
-    if (route) {
-      route(req, res).catch(fail);
-      return;
-    }
-    middleware(req, res, (error?: unknown) => (error ? fail(error) : json(res, { message: "not found" }, 404)));
-  },
-  async () => {
-    await revoker.close();
-    await checked.close();
-    await sessions.close();
-    await bench.close();
-  },
-);
+serveRoutes("scale", routes, middleware, async () => {
+  await revoker.close();
+  await v4Sessions.close();
+  await checked.close();
+  await sessions.close();
+  await bench.close();
+});

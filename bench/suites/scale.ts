@@ -5,18 +5,30 @@
 // rotation statement over the whole table, and cleanup() of its expired tenth under traffic
 // (p99 with and without). On the small one: the revocation log under 1,000 revocations a second.
 //
+// The Postgres: by default a cluster of the suite's own (initdb, a free port), configured as
+// docs/postgres.md recommends (shared_buffers a quarter of RAM, larger checkpoints, WAL
+// compression), and the ratios measured under each shared_buffers setting in turn, restarting it
+// on the same data: the recommended one, then Postgres's default of 128 MB. Each time the table
+// and its indexes are first read into shared buffers (pg_prewarm), as on a server that has been up.
+//
 // Env: BENCH_SCALE_ROWS (default 10,000,000; --quick 200,000), BENCH_SCALE_KEEP=1 keeps the
-// databases (a later run with the same sizes reuses them instead of generating again),
-// BENCH_SCALE_REVOCATION_SECONDS (default 150; --quick 20).
+// databases (and the own cluster's directory: a later run with the same sizes reuses them
+// instead of generating again), BENCH_SCALE_REVOCATION_SECONDS (default 150; --quick 20),
+// BENCH_SCALE_SERVER=own (default) | shared (the server of DATABASE_URL, as it is configured),
+// BENCH_SCALE_SHARED_BUFFERS (own server: the settings measured, in order, default
+// "<RAM/4>MB,128MB"; the other phases run under the first), BENCH_SCALE_DIR (the own cluster's
+// directory, default <tmpdir>/sessionkit-bench-scale-pg).
 
 import { statfsSync } from "node:fs";
 import os from "node:os";
+import { join } from "node:path";
 import autocannon from "autocannon";
 import postgres from "postgres";
 import { setCookieValue } from "../lib/cookies.js";
 import { stopServers } from "../lib/children.js";
 import { type Figure, type SuiteContext, figure } from "../lib/figures.js";
 import { type Side, probe, runInterleaved, runSide } from "../lib/load.js";
+import { type OwnCluster, startOwnCluster } from "../../test/helpers/servers.js";
 import {
   REVOKED_PER_USER,
   SCALE_DB_PREFIX,
@@ -40,9 +52,33 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The own cluster's settings (docs/postgres.md) with `sharedBuffers`. */
+function clusterSettings(sharedBuffers: string): Record<string, string> {
+  const mb = Math.floor(os.totalmem() / 2 ** 20);
+  return {
+    shared_buffers: sharedBuffers,
+    effective_cache_size: `${Math.floor((mb * 3) / 4)}MB`,
+    maintenance_work_mem: "512MB",
+    // Checkpoints further apart: fewer full-page images (the first change of a page after each).
+    max_wal_size: "8GB",
+    checkpoint_timeout: "15min",
+    checkpoint_completion_target: "0.9",
+    wal_compression: "lz4",
+    max_connections: "100",
+    shared_preload_libraries: "pg_prewarm",
+    "pg_prewarm.autoprewarm": "off",
+  };
+}
+
+/** Postgres's WAL counters now (cluster-wide). */
+async function walNow(sql: postgres.Sql): Promise<{ lsn: string; records: number; fpi: number; bytes: number }> {
+  await sql`SELECT pg_stat_clear_snapshot()`;
+  const [r] = await sql`SELECT pg_current_wal_lsn()::text AS lsn, wal_records, wal_fpi, wal_bytes FROM pg_stat_wal`;
+  return { lsn: String(r?.lsn), records: Number(r?.wal_records), fpi: Number(r?.wal_fpi), bytes: Number(r?.wal_bytes) };
+}
+
 export async function scaleSuite(ctx: SuiteContext): Promise<Figure[]> {
-  const baseUrl = process.env.DATABASE_URL;
-  if (ctx.kind !== "postgres" || !baseUrl) throw new Error("the scale suite runs on Postgres: set DATABASE_URL and --kind=postgres");
+  if (ctx.kind !== "postgres") throw new Error("the scale suite runs on Postgres: --kind=postgres");
   const log = ctx.settings.log;
   const smallRows = 10_000;
   const largeRows = Number(process.env.BENCH_SCALE_ROWS ?? (ctx.quick ? 200_000 : 10_000_000));
@@ -50,7 +86,24 @@ export async function scaleSuite(ctx: SuiteContext): Promise<Figure[]> {
   const revocationSeconds = Number(process.env.BENCH_SCALE_REVOCATION_SECONDS ?? (ctx.quick ? 20 : 150));
   // BENCH_SCALE_PHASES=ratios,ceiling,cleanup,revocations (default all): re-run a part on kept databases.
   const phases = new Set((process.env.BENCH_SCALE_PHASES ?? "ratios,ceiling,cleanup,revocations").split(","));
+  const own = (process.env.BENCH_SCALE_SERVER ?? "own") === "own";
+  const recommendedBuffers = `${Math.floor(os.totalmem() / 4 / 2 ** 20)}MB`;
+  const bufferSettings = own ? (process.env.BENCH_SCALE_SHARED_BUFFERS ?? `${recommendedBuffers},128MB`).split(",") : [undefined];
   const summary: Record<string, unknown> = { date: new Date().toISOString(), smallRows, largeRows, loadBefore: os.loadavg() };
+
+  let cluster: OwnCluster | undefined;
+  let baseUrl = process.env.DATABASE_URL;
+  if (own) {
+    const dir = process.env.BENCH_SCALE_DIR ?? join(os.tmpdir(), "sessionkit-bench-scale-pg");
+    const started = performance.now();
+    cluster = await startOwnCluster(dir, clusterSettings(bufferSettings[0] as string), keep);
+    baseUrl = cluster.url;
+    log(
+      `  own Postgres cluster in ${dir} on port ${cluster.port} (${((performance.now() - started) / 1000).toFixed(1)} s): ${JSON.stringify(cluster.settings)}`,
+    );
+    summary.cluster = cluster.settings;
+  }
+  if (!baseUrl) throw new Error("BENCH_SCALE_SERVER=shared needs DATABASE_URL");
 
   // About 0.6 kB a session with its indexes, twice that while generating (WAL): refuse early.
   const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
@@ -72,8 +125,169 @@ export async function scaleSuite(ctx: SuiteContext): Promise<Figure[]> {
   const small = await openScaleDb(baseUrl, `${SCALE_DB_PREFIX}${label(smallRows).toLowerCase()}`, smallRows);
   const large = await openScaleDb(baseUrl, `${SCALE_DB_PREFIX}${label(largeRows).toLowerCase()}`, largeRows);
   const dbs = [small, large];
+  const [ls, ll] = [label(smallRows), label(largeRows)];
+  const figures: Figure[] = [];
+  const connections = ctx.settings.connections;
   try {
     summary.sizesFresh = { small: await sizes(small.sql), large: await sizes(large.sql) };
+    /** The table and its indexes read into shared buffers (heap first, so the indexes stay). */
+    const prewarm = async () => {
+      const started = performance.now();
+      for (const db of dbs) {
+        try {
+          await db.sql`CREATE EXTENSION IF NOT EXISTS pg_prewarm`;
+          await db.sql`SELECT pg_prewarm('sessionkit_sessions'), pg_prewarm('sessionkit_sessions_user_id_idx'), pg_prewarm('sessionkit_sessions_pkey')`;
+        } catch (error) {
+          log(`  (no pg_prewarm on ${db.name}: ${String(error)})`);
+        }
+      }
+      const [b] = await large.sql`SELECT current_setting('shared_buffers') AS shared_buffers`;
+      log(`  prewarmed in ${((performance.now() - started) / 1000).toFixed(1)} s (shared_buffers ${b?.shared_buffers})`);
+    };
+
+    let servers = await startServersAndSides();
+    for (const [i, buffers] of bufferSettings.entries()) {
+      if (!phases.has("ratios")) break;
+      if (cluster && buffers && cluster.settings.shared_buffers !== buffers) {
+        await stopServers();
+        cluster.restart(clusterSettings(buffers));
+        servers = await startServersAndSides();
+      }
+      if (cluster) await prewarm();
+      const setting = buffers ?? "as configured";
+      const tag = i === 0 ? "" : ` (shared_buffers ${buffers})`;
+      const hotBefore = { small: await updateCounters(small.sql), large: await updateCounters(large.sql) };
+      const results = await runInterleaved(servers.sides, ctx.settings);
+      await sleep(1500);
+      const hot = {
+        small: hotRate(hotBefore.small, await updateCounters(small.sql)),
+        large: hotRate(hotBefore.large, await updateCounters(large.sql)),
+      };
+      figures.push(
+        ...["sign-in", "refresh", "getSessionData", "check-database", "listSessions"].map((op) =>
+          figure("scale", ctx.kind, results, `${op}: ${ll} / ${ls} rows${tag}`, `${op} @${ll}`, `${op} @${ls}`, { min: 0.9 }),
+        ),
+        figure(
+          "scale",
+          ctx.kind,
+          results,
+          `sign-in, UUIDv7 / UUIDv4 handles @${ll}${tag}`,
+          `sign-in @${ll}`,
+          `sign-in, UUIDv4 handle @${ll}`,
+        ),
+      );
+      const wal = await walPerSignIn(servers.sides);
+      log(`  WAL per sign-in (shared_buffers ${setting}): ${JSON.stringify(wal)}`);
+      (summary.ratios ??= []) as unknown[];
+      (summary.ratios as unknown[]).push({ sharedBuffers: setting, load1: os.loadavg()[0], hotApiRefresh: hot, walPerSignIn: wal });
+    }
+    const more = ["ceiling", "cleanup", "revocations"].some((phase) => phases.has(phase));
+    if (cluster && more && cluster.settings.shared_buffers !== bufferSettings[0]) {
+      await stopServers();
+      cluster.restart(clusterSettings(bufferSettings[0] as string));
+      servers = await startServersAndSides();
+      await prewarm();
+    }
+    const { sides, pools, largeServer, smallServer } = servers;
+
+    // The ceiling: Postgres CPU per operation on the large database, and the rotation statement
+    // spread over the whole table (HOT).
+    const phaseSeconds = ctx.quick ? 3 : 10;
+    const cpuPhase = async (side: Side) => {
+      const before = await backendCpuSeconds(large.sql, large.name, "sessionkit-bench");
+      const r = await runSide(side, { seconds: phaseSeconds, connections });
+      const after = await backendCpuSeconds(large.sql, large.name, "sessionkit-bench");
+      const pgUs = ((after - before) * 1e6) / r.requests;
+      return {
+        rps: Math.round(r.rps),
+        p50: r.p50,
+        p99: r.p99,
+        appCpuUs: Math.round(r.cpuUs ?? 0),
+        pgCpuUs: Math.round(pgUs),
+        perPgCore: Math.round(1e6 / pgUs),
+      };
+    };
+    const byName = (name: string) => sides.find((s) => s.name === name) as Side;
+    const rotate: Side = {
+      name: "rotation statement, random generated rows",
+      method: "POST",
+      url: `${largeServer.url}/rotate`,
+      server: largeServer,
+    };
+    await probe(rotate, (status) => status === 200);
+    if (phases.has("ceiling")) {
+      const ceiling: Record<string, unknown> = { load1: os.loadavg()[0] };
+      ceiling.signIn = await cpuPhase(byName(`sign-in @${ll}`));
+      ceiling.refresh = await cpuPhase(byName(`refresh @${ll}`));
+      const rotateBefore = await updateCounters(large.sql);
+      ceiling.rotation = await cpuPhase(rotate);
+      await sleep(1500);
+      summary.hotRotation = hotRate(rotateBefore, await updateCounters(large.sql));
+      summary.ceiling = ceiling;
+      summary.sizesAfter = { small: await sizes(small.sql), large: await sizes(large.sql) };
+    }
+
+    // cleanup() of the large database's expired sessions while traffic runs.
+    if (phases.has("cleanup")) {
+      summary.cleanup = await cleanupUnderTraffic(largeServer.url, pools.get(ll) as { refresh: Tokens[]; access: Tokens[] }, ctx, log);
+      summary.sizesAfterCleanup = { large: await sizes(large.sql) };
+    }
+
+    // The revocation log under 1,000 revocations a second.
+    if (phases.has("revocations")) await revocations();
+    summary.loadAfter = os.loadavg();
+
+    log(`  scale summary: ${JSON.stringify(summary, null, 2)}`);
+    return figures;
+
+    async function revocations() {
+      const revocationRows = Math.ceil(1000 * revocationSeconds * 1.3) + 20_000;
+      await generate(small.url, smallRows + 1, revocationRows, { userPrefix: "revoked-", sessionsPerUser: REVOKED_PER_USER });
+      summary.revocationLog = await revocationLog(smallServer.url, small, revocationSeconds, autovacuum === "off", log);
+    }
+
+    /**
+     * WAL written per sign-in (pg_current_wal_lsn and pg_stat_wal deltas, cluster-wide) right
+     * after a CHECKPOINT, when the first change of every page writes a full-page image: UUIDv7
+     * and UUIDv4 handles on the large table, UUIDv7 on the small one.
+     */
+    async function walPerSignIn(all: Side[]) {
+      const out: Record<string, unknown> = {};
+      for (const name of [`sign-in @${ll}`, `sign-in, UUIDv4 handle @${ll}`, `sign-in @${ls}`]) {
+        const side = all.find((s) => s.name === name) as Side;
+        await large.sql`CHECKPOINT`;
+        const before = await walNow(large.sql);
+        const r = await runSide(side, { seconds: ctx.quick ? 3 : 5, connections });
+        await sleep(1200);
+        const after = await walNow(large.sql);
+        const [diff] = await large.sql`SELECT pg_wal_lsn_diff(${after.lsn}::pg_lsn, ${before.lsn}::pg_lsn)::bigint AS bytes`;
+        out[name] = {
+          signIns: r.requests,
+          rps: Math.round(r.rps),
+          walBytes: Math.round(Number(diff?.bytes) / r.requests),
+          fullPageImages: +((after.fpi - before.fpi) / r.requests).toFixed(2),
+          walRecords: +((after.records - before.records) / r.requests).toFixed(1),
+        };
+      }
+      return out;
+    }
+  } finally {
+    await stopServers();
+    for (const db of dbs) {
+      if (keep) {
+        await db.sql.end({ timeout: 1 });
+        log(`  kept database ${db.name} (BENCH_SCALE_KEEP=1); drop it with: DROP DATABASE ${db.name}`);
+      } else if (cluster) await db.sql.end({ timeout: 1 });
+      else await dropScaleDb(baseUrl, db);
+    }
+    if (cluster) {
+      cluster.close();
+      log(keep ? `  kept the cluster in ${cluster.dir} (BENCH_SCALE_KEEP=1)` : `  own cluster stopped and removed`);
+    }
+  }
+
+  /** The two bench servers, one per size, their sets of signed-in sessions and the measured sides. */
+  async function startServersAndSides() {
     const start = (db: ScaleDb, extra: Record<string, string> = {}) =>
       ctx.start(`scale-${label(db.rows)}`, "scale.ts", {
         DATABASE_URL: db.url,
@@ -136,84 +350,11 @@ export async function scaleSuite(ctx: SuiteContext): Promise<Figure[]> {
         { name: `check-database @${size}`, url: `${server.url}/verify`, server, perConnection: ring(pool.access, "access") },
         { name: `listSessions @${size}`, url: `${server.url}/list`, server },
       );
+      // 0.1's random handles, same sign-in otherwise: what the time-ordered handle changes.
+      if (db === large) sides.push({ name: `sign-in, UUIDv4 handle @${size}`, method: "POST", url: `${server.url}/signin-v4`, server });
     }
     for (const side of sides) await probe(side, (status) => status === 200);
-
-    const hotBefore = { small: await updateCounters(small.sql), large: await updateCounters(large.sql) };
-    const results = phases.has("ratios") ? await runInterleaved(sides, ctx.settings) : undefined;
-    await sleep(1500);
-    summary.hotApiRefresh = {
-      small: hotRate(hotBefore.small, await updateCounters(small.sql)),
-      large: hotRate(hotBefore.large, await updateCounters(large.sql)),
-    };
-    const [ls, ll] = [label(smallRows), label(largeRows)];
-    const figures = ["sign-in", "refresh", "getSessionData", "check-database", "listSessions"].flatMap((op) =>
-      results ? [figure("scale", ctx.kind, results, `${op}: ${ll} / ${ls} rows`, `${op} @${ll}`, `${op} @${ls}`, { min: 0.9 })] : [],
-    );
-
-    // The ceiling: Postgres CPU per operation on the large database, and the rotation statement
-    // spread over the whole table (HOT).
-    const phaseSeconds = ctx.quick ? 3 : 10;
-    const cpuPhase = async (side: Side) => {
-      const before = await backendCpuSeconds(large.sql, large.name, "sessionkit-bench");
-      const r = await runSide(side, { seconds: phaseSeconds, connections });
-      const after = await backendCpuSeconds(large.sql, large.name, "sessionkit-bench");
-      const pgUs = ((after - before) * 1e6) / r.requests;
-      return {
-        rps: Math.round(r.rps),
-        p50: r.p50,
-        p99: r.p99,
-        appCpuUs: Math.round(r.cpuUs ?? 0),
-        pgCpuUs: Math.round(pgUs),
-        perPgCore: Math.round(1e6 / pgUs),
-      };
-    };
-    const byName = (name: string) => sides.find((s) => s.name === name) as Side;
-    const rotate: Side = {
-      name: "rotation statement, random generated rows",
-      method: "POST",
-      url: `${largeServer.url}/rotate`,
-      server: largeServer,
-    };
-    await probe(rotate, (status) => status === 200);
-    if (phases.has("ceiling")) {
-      const ceiling: Record<string, unknown> = { load1: os.loadavg()[0] };
-      ceiling.signIn = await cpuPhase(byName(`sign-in @${ll}`));
-      ceiling.refresh = await cpuPhase(byName(`refresh @${ll}`));
-      const rotateBefore = await updateCounters(large.sql);
-      ceiling.rotation = await cpuPhase(rotate);
-      await sleep(1500);
-      summary.hotRotation = hotRate(rotateBefore, await updateCounters(large.sql));
-      summary.ceiling = ceiling;
-      summary.sizesAfter = { small: await sizes(small.sql), large: await sizes(large.sql) };
-    }
-
-    // cleanup() of the large database's expired sessions while traffic runs.
-    if (phases.has("cleanup")) {
-      summary.cleanup = await cleanupUnderTraffic(largeServer.url, pools.get(ll) as { refresh: Tokens[]; access: Tokens[] }, ctx, log);
-      summary.sizesAfterCleanup = { large: await sizes(large.sql) };
-    }
-
-    // The revocation log under 1,000 revocations a second.
-    if (phases.has("revocations")) await revocations();
-    summary.loadAfter = os.loadavg();
-
-    log(`  scale summary: ${JSON.stringify(summary, null, 2)}`);
-    return figures;
-
-    async function revocations() {
-      const revocationRows = Math.ceil(1000 * revocationSeconds * 1.3) + 20_000;
-      await generate(small.url, smallRows + 1, revocationRows, { userPrefix: "revoked-", sessionsPerUser: REVOKED_PER_USER });
-      summary.revocationLog = await revocationLog(smallServer.url, small, revocationSeconds, autovacuum === "off", log);
-    }
-  } finally {
-    await stopServers();
-    for (const db of dbs) {
-      if (keep) {
-        await db.sql.end({ timeout: 1 });
-        log(`  kept database ${db.name} (BENCH_SCALE_KEEP=1); drop it with: DROP DATABASE ${db.name}`);
-      } else await dropScaleDb(baseUrl, db);
-    }
+    return { sides, pools, smallServer, largeServer };
   }
 }
 

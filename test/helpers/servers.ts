@@ -4,7 +4,7 @@
 // process exit.
 
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -223,4 +223,72 @@ export async function startStandby(primary: Cluster, name: string): Promise<Clus
     `${runAs("cat", [join(dir, "postgresql.auto.conf")])}\nprimary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres application_name=${name}'\nsynchronous_standby_names = ''\n`,
   );
   return startCluster(dir, await freePort());
+}
+
+export interface OwnCluster {
+  port: number;
+  dir: string;
+  /** postgres:// URL of its `postgres` database. */
+  url: string;
+  /** The settings it runs with now. */
+  settings: Record<string, string>;
+  /** A clean restart (pg_ctl -m fast) with other settings, same data and port. */
+  restart(settings: Record<string, string>): void;
+  /** Stops it (a clean shutdown); removes its directory unless it is kept. */
+  close(): void;
+}
+
+const settingsFile = (settings: Record<string, string>) =>
+  `${Object.entries(settings)
+    .map(([name, value]) => `${name} = '${value}'`)
+    .join("\n")}\n`;
+
+/**
+ * A cluster of its own for a benchmark: initdb into `dir` unless it already holds one (a kept
+ * cluster is reused with its data), started with `settings` on a free port. `keep`: its
+ * directory survives `close()` for a later run.
+ */
+export async function startOwnCluster(dir: string, settings: Record<string, string>, keep: boolean): Promise<OwnCluster> {
+  if (!existsSync(join(dir, "PG_VERSION"))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (postgresUser) chownSync(dir, postgresUser.uid, postgresUser.gid);
+    runAs(`${PG_BIN}/initdb`, ["-D", dir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8"]);
+    write(join(dir, "pg_hba.conf"), "local all all trust\nhost all all 127.0.0.1/32 trust\n");
+  }
+  write(join(dir, "postgresql.auto.conf"), settingsFile(settings));
+  const port = await freePort();
+  pgCtl(["-D", dir, "-l", join(dir, "server.log"), "-w", "-t", "300", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, "start"]);
+  let running = true;
+  const stop = () => {
+    if (!running) return;
+    running = false;
+    try {
+      pgCtl(["-D", dir, "-m", "fast", "-w", "-t", "300", "stop"]);
+    } catch {
+      // already down
+    }
+  };
+  const cleanup = () => {
+    stop();
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  };
+  cleanups.add(cleanup);
+  const cluster: OwnCluster = {
+    port,
+    dir,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    settings,
+    restart(next) {
+      write(join(dir, "postgresql.auto.conf"), settingsFile(next));
+      // restart keeps the port and socket options of the start (postmaster.opts).
+      pgCtl(["-D", dir, "-l", join(dir, "server.log"), "-m", "fast", "-w", "-t", "300", "restart"]);
+      cluster.settings = next;
+    },
+    close() {
+      cleanups.delete(cleanup);
+      cleanup();
+    },
+  };
+  return cluster;
 }

@@ -27,6 +27,8 @@ type SuiteName = (typeof SUITES)[number];
 const OPT_IN: readonly SuiteName[] = ["scale"];
 
 const { values: args } = parseArgs({
+  // `--no-write` (documented in docs/benchmarks.md) needs negative flags: Node 20.16+ parses them.
+  allowNegative: true,
   options: {
     quick: { type: "boolean", default: process.env.BENCH_QUICK === "1" },
     json: { type: "boolean", default: false },

@@ -27,6 +27,8 @@ export interface Side {
 export interface RoundResult {
   rps: number;
   requests: number;
+  /** How long the turn (or the round's turns) took, in seconds. */
+  seconds?: number;
   p50: number;
   p99: number;
   /** Server CPU time per request (µs), when the side names its server. */
@@ -119,7 +121,7 @@ export async function runSide(side: Side, settings: LoadSettings): Promise<Round
   }
   const cpuUs = side.server ? ((await cpuOf(side.server)) - cpuBefore) / requests : undefined;
   if (side.perConnection) connectionRate.set(side.name, requests / seconds / settings.connections);
-  return { rps: requests / seconds, requests, p50, p99, ...(cpuUs === undefined ? {} : { cpuUs }) };
+  return { rps: requests / seconds, requests, seconds, p50, p99, ...(cpuUs === undefined ? {} : { cpuUs }) };
 }
 
 /** One request of a side outside the load, to prove it answers what it should before it is measured. */
@@ -164,7 +166,9 @@ export async function runInterleaved(sides: Side[], settings: GroupSettings): Pr
     for (const side of sides) {
       const list = parts.get(side.name) ?? [];
       const requests = list.reduce((a, r) => a + r.requests, 0);
-      const seconds = list.reduce((a, r) => a + r.requests / r.rps, 0);
+      // Summed durations, not requests / rps: a turn that completed no request (a slow side on a
+      // loaded machine) made the round's rate 0 / 0 = NaN ("NaN–NaN" rounds in the 2026-12-02 run).
+      const seconds = list.reduce((a, r) => a + (r.seconds ?? r.requests / r.rps), 0);
       const cpuParts = list.filter((r) => r.cpuUs !== undefined);
       const result: RoundResult = {
         rps: requests / seconds,

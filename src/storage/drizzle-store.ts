@@ -1,7 +1,7 @@
 // `drizzleStore(db)`: the SessionStore on any Drizzle Postgres database. Every method is one
 // statement, so one round trip; the refresh rotation is a single conditional UPDATE … RETURNING.
 
-import { and, desc, entityKind, eq, gt, lte, ne, sql } from "drizzle-orm";
+import { type SQL, and, desc, entityKind, eq, gt, lte, ne, sql } from "drizzle-orm";
 import type { SessionStore } from "../core/store.js";
 import { canListen, listenOn } from "./listen.js";
 import type { AnyPgDatabase } from "./migrate.js";
@@ -193,27 +193,33 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
       // A genuine token (its MAC checked) of a generation the row has not reached is current too:
       // the database lost the rotation that minted it (a failover with asynchronous replication,
       // a restore), and its holder is the session's owner, not a thief, whose tokens are older.
-      const isCurrent = sql`(${sessions.refreshHash} = ${param("presentedHash")} OR ${sessions.refreshGeneration} < ${param("nextGeneration")}::integer - 1)`;
-      const pick = (next: unknown, column: unknown) => sql`CASE WHEN ${isCurrent} THEN ${next} ELSE ${column} END`;
+      // Each parameter appears once, in the one-row `p` (Postgres pulls it up into the plan): 9
+      // parameters to bind and serialise instead of 25, two timestamps parsed instead of five.
+      const p = sql`(SELECT ${param("handle")}::text AS handle, ${tsParam("now")} AS now, ${param("presentedHash")}::text AS presented, ${param("nextHash")}::text AS next_hash, ${param("nextNonce")}::text AS next_nonce, ${param("nextGeneration")}::integer AS next_generation, ${tsParam("expiresAt")} AS expires_at, ${param("ip")}::text AS ip, ${param("maxLifetime")}::integer AS max_lifetime) AS p`;
+      const isCurrent = sql`(${sessions.refreshHash} = p.presented OR ${sessions.refreshGeneration} < p.next_generation - 1)`;
+      const pick = (next: SQL, column: unknown) => sql`CASE WHEN ${isCurrent} THEN ${next} ELSE ${column} END`;
       // maxLifetime (seconds, NULL for none): the absolute end of the session.
-      const lifetimeEnd = sql`(${sessions.createdAt} + ${param("maxLifetime")}::integer * interval '1 second')`;
+      const lifetimeEnd = sql`(${sessions.createdAt} + p.max_lifetime * interval '1 second')`;
       return db
         .update(sessions)
         .set({
           // The presented token becomes the previous one (the row's hash when it was current), so a
           // second tab presenting it inside the grace window gets the new token.
-          previousRefreshHash: pick(param("presentedHash"), sessions.previousRefreshHash),
-          refreshHash: pick(param("nextHash"), sessions.refreshHash),
-          refreshNonce: pick(param("nextNonce"), sessions.refreshNonce),
-          refreshGeneration: pick(sql`${param("nextGeneration")}::integer`, sessions.refreshGeneration),
-          rotatedAt: pick(tsParam("now"), sessions.rotatedAt),
+          previousRefreshHash: pick(sql`p.presented`, sessions.previousRefreshHash),
+          refreshHash: pick(sql`p.next_hash`, sessions.refreshHash),
+          refreshNonce: pick(sql`p.next_nonce`, sessions.refreshNonce),
+          refreshGeneration: pick(sql`p.next_generation`, sessions.refreshGeneration),
+          rotatedAt: pick(sql`p.now`, sessions.rotatedAt),
           // LEAST ignores NULL: without maxLifetime this is the idle expiry.
-          expiresAt: pick(sql`LEAST(${tsParam("expiresAt")}, ${lifetimeEnd})`, sessions.expiresAt),
+          expiresAt: pick(sql`LEAST(p.expires_at, ${lifetimeEnd})`, sessions.expiresAt),
           // Devices: activity and the network it came from, in the statement that already runs.
-          lastActiveAt: tsParam("now"),
-          ip: sql`COALESCE(${param("ip")}::text, ${sessions.ip})`,
+          lastActiveAt: sql`p.now`,
+          ip: sql`COALESCE(p.ip, ${sessions.ip})`,
         })
-        .where(and(liveParam, sql`COALESCE(${lifetimeEnd}, 'infinity') > ${tsParam("now")}`))
+        .from(p)
+        .where(
+          and(sql`${sessions.handle} = p.handle`, sql`${sessions.expiresAt} > p.now`, sql`COALESCE(${lifetimeEnd}, 'infinity') > p.now`),
+        )
         .returning({
           userId: sessions.userId,
           jwtPayload: sessions.jwtPayload,

@@ -8,7 +8,8 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { type AnyPgDatabase, migrate } from "../../src/storage/index.js";
 
-export const SCALE_DB_PREFIX = "sessionkit_bench_scale_";
+/** BENCH_SCALE_DB_PREFIX: databases of your own when several people run the suite on one server. */
+export const SCALE_DB_PREFIX = process.env.BENCH_SCALE_DB_PREFIX ?? "sessionkit_bench_scale_";
 
 /** One in this many generated sessions is expired (the rows `cleanup()` removes). */
 export const EXPIRED_EVERY = 10;

@@ -40,6 +40,15 @@ const v4Sessions = createSessions({
   ...common,
   store: { ...store, createSession: (record, cap) => store.createSession({ ...record, handle: randomUUID() }, cap) },
 });
+// The same without coalescing (a store without revokeHandles): each single revocation its own
+// commit, as before 0.2's coalescing, for the same-run before/after.
+const revokerUnbatched = createSessions({
+  ...common,
+  store: { ...store, revokeHandles: undefined },
+  accessTokenTtl: Number(env("BENCH_REVOCATION_TTL", "10")),
+  revocation: "notify",
+  notifyChannel: env("BENCH_NOTIFY_CHANNEL", "sk_bench_scale"),
+});
 const middleware = sessions.middleware();
 
 // listSessions arrives with the devices work (issue 13); until then the by-user read it replaces.
@@ -57,8 +66,8 @@ function liveRow(): number {
 
 let cleanupState: { running: boolean; ms?: number; result?: unknown; error?: string } = { running: false };
 let nextRevocation = Number(env("BENCH_REVOCATION_FROM", "0"));
-// The first 20,000 rows of the range are for single revocations, the rest for sign-outs everywhere.
-let nextRevokedUser = Math.ceil((nextRevocation + 20_000) / REVOKED_PER_USER);
+// The first BENCH_REVOCATION_SINGLES rows of the range are for single revocations, the rest for sign-outs everywhere.
+let nextRevokedUser = Math.ceil((nextRevocation + Number(env("BENCH_REVOCATION_SINGLES", "20000"))) / REVOKED_PER_USER);
 let signIns = 0;
 
 const routes: Record<string, Route> = {
@@ -136,6 +145,11 @@ const routes: Record<string, Route> = {
     const revoked = await revoker.revokeSession(generatedHandle(nextRevocation++));
     json(res, {}, revoked ? 200 : 404);
   },
+  /** The same, each revocation its own statement and commit (no coalescing): the before. */
+  async "POST /revoke-unbatched"(_req, res) {
+    const revoked = await revokerUnbatched.revokeSession(generatedHandle(nextRevocation++));
+    json(res, {}, revoked ? 200 : 404);
+  },
   /** Signs out everywhere the next user of the revocation range: REVOKED_PER_USER revocations in one statement. */
   async "POST /revoke-user"(_req, res) {
     const revoked = await revoker.revokeAllSessionsForUser(`revoked-${nextRevokedUser++}`);
@@ -145,6 +159,7 @@ const routes: Record<string, Route> = {
 
 serveRoutes("scale", routes, middleware, async () => {
   await revoker.close();
+  await revokerUnbatched.close();
   await v4Sessions.close();
   await checked.close();
   await sessions.close();

@@ -241,7 +241,7 @@ export async function scaleSuite(ctx: SuiteContext): Promise<Figure[]> {
     return figures;
 
     async function revocations() {
-      const revocationRows = Math.ceil(1000 * revocationSeconds * 1.3) + 20_000;
+      const revocationRows = singleRevocationRows(revocationSeconds) + Math.ceil(1000 * revocationSeconds * 1.3);
       await generate(small.url, smallRows + 1, revocationRows, { userPrefix: "revoked-", sessionsPerUser: REVOKED_PER_USER });
       summary.revocationLog = await revocationLog(smallServer.url, small, revocationSeconds, autovacuum === "off", log);
     }
@@ -296,7 +296,10 @@ export async function scaleSuite(ctx: SuiteContext): Promise<Figure[]> {
         BENCH_POOL: "10",
         ...extra,
       });
-    const smallServer = await start(small, { BENCH_REVOCATION_FROM: String(smallRows + 1) });
+    const smallServer = await start(small, {
+      BENCH_REVOCATION_FROM: String(smallRows + 1),
+      BENCH_REVOCATION_SINGLES: String(singleRevocationRows(revocationSeconds)),
+    });
     const largeServer = await start(large);
     const perConnection = 50;
     const connections = ctx.settings.connections;
@@ -433,17 +436,23 @@ async function cleanupUnderTraffic(
   };
 }
 
-async function revocationLog(url: string, db: ScaleDb, seconds: number, vacuum: boolean, log: (line: string) => void) {
-  // Single revocations at full speed first (each its own statement and commit): their ceiling.
-  const single = await autocannon({ url: `${url}/revoke`, method: "POST", connections: 10, duration: Math.min(10, seconds) });
-  const singleRate = single.requests.total / single.duration;
-  log(`  single revocations at full speed: ${singleRate.toFixed(0)}/s, p99 ${single.latency.p99} ms`);
-  const samples: { at: number; rows: number; kB: number }[] = [];
+/** Generated rows the single revocations may use: the full-speed turns, then 1,000/s asked before and after coalescing. */
+const singleRevocationRows = (seconds: number) => 60_000 + Math.ceil(2 * 1000 * seconds * 1.1);
+
+/** The log's size and span (now − its oldest entry), sampled every 5 s while `run` runs; VACUUMed every 10 s when autovacuum is off. */
+async function watchLog<T>(db: ScaleDb, vacuum: boolean, run: () => Promise<T>) {
+  const samples: { at: number; rows: number; kB: number; spanS: number; load1: number }[] = [];
   const started = performance.now();
   const sample = async () => {
-    const [r] =
-      await db.sql`SELECT count(*)::int AS rows, pg_total_relation_size('sessionkit_revocations') AS bytes FROM sessionkit_revocations`;
-    samples.push({ at: Math.round((performance.now() - started) / 1000), rows: Number(r?.rows), kB: Math.round(Number(r?.bytes) / 1024) });
+    const [r] = await db.sql`SELECT count(*)::int AS rows, pg_total_relation_size('sessionkit_revocations') AS bytes,
+      coalesce(extract(epoch FROM now() - min(revoked_at)), 0)::float AS span FROM sessionkit_revocations`;
+    samples.push({
+      at: Math.round((performance.now() - started) / 1000),
+      rows: Number(r?.rows),
+      kB: Math.round(Number(r?.bytes) / 1024),
+      spanS: +Number(r?.span).toFixed(1),
+      load1: +(os.loadavg()[0] ?? 0).toFixed(1),
+    });
   };
   let sampling = true;
   const sampler = (async () => {
@@ -455,30 +464,85 @@ async function revocationLog(url: string, db: ScaleDb, seconds: number, vacuum: 
       await sleep(5000);
     }
   })();
-  // 1,000 revocations a second: 100 sign-outs everywhere a second, of REVOKED_PER_USER sessions each.
-  const result = await autocannon({
-    url: `${url}/revoke-user`,
-    method: "POST",
-    connections: 10,
-    overallRate: 1000 / REVOKED_PER_USER,
-    duration: seconds,
-  });
-  sampling = false;
-  await sampler;
-  await sample();
-  const rate = (result.requests.total * REVOKED_PER_USER) / result.duration;
+  try {
+    return { result: await run(), samples };
+  } finally {
+    sampling = false;
+    await sampler;
+    await sample();
+  }
+}
+
+async function revocationLog(url: string, db: ScaleDb, seconds: number, vacuum: boolean, log: (line: string) => void) {
   const ttl = Number(process.env.BENCH_REVOCATION_TTL ?? "10");
+  const windowSeconds = ttl + 60;
+  // Single sign-outs at full speed, before (each its own statement and commit) and after
+  // coalescing, in alternating turns: their ceilings as a same-moment ratio. A NOTIFYing commit
+  // holds the notify lock through its WAL flush, so the before is capped near one per flush.
+  const turnSeconds = Math.min(5, seconds);
+  const ceiling = { before: [] as number[], after: [] as number[], load1: os.loadavg()[0] };
+  for (let turn = 0; turn < 3; turn++) {
+    for (const [side, path] of [
+      ["before", "/revoke-unbatched"],
+      ["after", "/revoke"],
+    ] as const) {
+      const r = await autocannon({ url: `${url}${path}`, method: "POST", connections: 32, duration: turnSeconds });
+      ceiling[side].push(Math.round(r.requests.total / r.duration));
+    }
+  }
+  const med = (list: number[]) => [...list].sort((x, y) => x - y)[Math.floor(list.length / 2)] ?? Number.NaN;
+  const ceilingRatio = +(med(ceiling.after) / med(ceiling.before)).toFixed(2);
+  log(
+    `  single sign-outs at full speed, 32 callers: before ${ceiling.before.join(", ")}/s, after ${ceiling.after.join(", ")}/s (×${ceilingRatio})`,
+  );
+
+  // 1,000 single sign-outs a second asked, before and after coalescing, each for `seconds`
+  // (longer than the log's window, so its bound shows): achieved rate, p99, the log over time.
+  const singleLoad = async (path: string) => {
+    const load1 = os.loadavg()[0];
+    const { result, samples } = await watchLog(db, vacuum, () =>
+      autocannon({ url: `${url}${path}`, method: "POST", connections: 50, overallRate: 1000, duration: seconds }),
+    );
+    const rate = result.requests.total / result.duration;
+    const settled = samples.filter((s) => s.at >= windowSeconds);
+    return {
+      asked: 1000,
+      achieved: Math.round(rate),
+      p99Ms: result.latency.p99,
+      failed: result.non2xx + result.errors,
+      load1,
+      expectedRows: Math.round(rate * windowSeconds),
+      maxRows: Math.max(...samples.map((s) => s.rows)),
+      maxRowsAfterWindow: settled.length > 0 ? Math.max(...settled.map((s) => s.rows)) : undefined,
+      maxSpanS: Math.max(...samples.map((s) => s.spanS)),
+      samples,
+    };
+  };
+  const singleBefore = await singleLoad("/revoke-unbatched");
+  log(`  1,000 single sign-outs/s asked, before coalescing: ${JSON.stringify({ ...singleBefore, samples: undefined })}`);
+  const singleAfter = await singleLoad("/revoke");
+  log(`  1,000 single sign-outs/s asked, after coalescing: ${JSON.stringify({ ...singleAfter, samples: undefined })}`);
+
+  // 1,000 revocations a second: 100 sign-outs everywhere a second, of REVOKED_PER_USER sessions each.
+  const { result, samples } = await watchLog(db, vacuum, () =>
+    autocannon({ url: `${url}/revoke-user`, method: "POST", connections: 10, overallRate: 1000 / REVOKED_PER_USER, duration: seconds }),
+  );
+  const rate = (result.requests.total * REVOKED_PER_USER) / result.duration;
   const out = {
     seconds,
-    singleRevocationsPerSecond: Math.round(singleRate),
+    windowSeconds,
+    vacuumedEvery10s: vacuum,
+    singleCeiling: { ...ceiling, ratio: ceilingRatio },
+    singleBefore,
+    singleAfter,
+    singleAchievedRatio: +(singleAfter.achieved / singleBefore.achieved).toFixed(2),
     revocationsPerSecond: Math.round(rate),
     statementsPerSecond: Math.round(result.requests.total / result.duration),
     failed: result.non2xx + result.errors,
     p99Ms: result.latency.p99,
-    windowSeconds: ttl + 60,
-    expectedRows: Math.round(rate * (ttl + 60)),
+    expectedRows: Math.round(rate * windowSeconds),
     maxRows: Math.max(...samples.map((s) => s.rows)),
-    vacuumedEvery10s: vacuum,
+    maxSpanS: Math.max(...samples.map((s) => s.spanS)),
     samples,
   };
   log(`  revocation log: ${JSON.stringify(out)}`);

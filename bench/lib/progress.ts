@@ -64,8 +64,9 @@ export class Progress {
     if (planned <= 0) return "";
     // Pace: wall seconds per planned second, once something has run (servers start, probes, sign-ins).
     const pace = done > 0 ? Math.max(1, elapsed / done) : 1.3;
-    const left = Math.max(0, (planned - done) * pace);
+    // Whole seconds first, so 599.6 s reads "10 min 0 s", not "9 min 60 s".
+    const left = Math.round(Math.max(0, (planned - done) * pace));
     const mins = Math.floor(left / 60);
-    return ` · ${Math.round(elapsed)} s elapsed, about ${mins > 0 ? `${mins} min ` : ""}${Math.round(left % 60)} s left`;
+    return ` · ${Math.round(elapsed)} s elapsed, about ${mins > 0 ? `${mins} min ` : ""}${left % 60} s left`;
   }
 }

@@ -58,9 +58,13 @@ export async function createApp(options: AppOptions) {
     if (error.code === "INTERNAL_SERVER_ERROR") log(`tRPC ${path ?? "?"} failed: ${error.message}`, error.cause);
   };
 
-  /** The whole app as a fetch handler (fetch adapter). */
-  const fetch = async (request: Request): Promise<Response> => {
-    const own = await sessions.handle(request);
+  /**
+   * The whole app as a fetch handler (fetch adapter). `connection`: the runtime's second handler
+   * argument (Bun's server, Deno's info, node:http's IncomingMessage), for the client IP.
+   */
+  const fetch = async (request: Request, connection?: unknown): Promise<Response> => {
+    // Also keeps the client address for this Request: the tRPC context below reads it from there.
+    const own = await sessions.handle(request, connection);
     if (own) return own;
     const { pathname } = new URL(request.url);
     if (pathname.startsWith(`${TRPC_PATH}/`)) {

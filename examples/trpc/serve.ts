@@ -4,15 +4,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 
-export type FetchHandler = (request: Request) => Promise<Response>;
+export type FetchHandler = (request: Request, connection?: unknown) => Promise<Response>;
 
 export function serveFetch(handler: FetchHandler, onError: (error: unknown) => void = console.error) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       const request = incomingMessageToRequest(req, res, { maxBodySize: 1024 * 1024 });
-      // The client's address for "Your devices" (trustProxy false reads request.socket, never X-Forwarded-For).
-      Object.defineProperty(request, "socket", { value: req.socket });
-      const response = await handler(request);
+      // The IncomingMessage as the connection: the client's address for "Your devices" (trustProxy false).
+      const response = await handler(request, req);
       res.statusCode = response.status;
       response.headers.forEach((value, name) => {
         if (name !== "set-cookie") res.setHeader(name, value);

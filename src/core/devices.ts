@@ -62,7 +62,7 @@ function asAddress(value: string | undefined): string | undefined {
 const noted = new WeakMap<object, string>();
 
 /**
- * @internal For adapters whose request is a fetch `Request` while the server knows the socket
+ * For adapters whose request is a fetch `Request` while the server knows the socket
  * (Yoga's `serverContext.req` on node:http): the address `trustProxy` starts from for `request`.
  */
 export function noteSocketAddress(request: object, address: unknown): void {

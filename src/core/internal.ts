@@ -10,7 +10,7 @@ import { Session, claimsOf } from "./session.js";
 import { type Sessions, engineOf } from "./sessions.js";
 
 export { markResponseSent };
-export { noteSocketAddress } from "./devices.js";
+export { noteConnection } from "./remote-address.js";
 export { diagnosticsOf, reportRefusal } from "./diagnostics.js";
 export { engineOf, wireMessage };
 

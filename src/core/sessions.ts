@@ -7,6 +7,7 @@ import type { SessionSummary } from "./devices.js";
 import { reportRefusal } from "./diagnostics.js";
 import { isSessionError } from "./errors.js";
 import { Engine, type GetSessionOptions, type NewSessionInput } from "./engine.js";
+import { noteConnection } from "./remote-address.js";
 import { type NodeMiddleware, handleRequest, nodeMiddleware } from "./handler.js";
 import type { SessionRequest, SessionResponse } from "./http.js";
 import type { PublicJwk } from "./keys.js";
@@ -63,8 +64,12 @@ export interface Sessions<P extends JsonObject = JsonObject> {
   /**
    * Answers `POST /auth/session/refresh`, `POST /auth/signout`, `GET /auth/jwt/jwks.json`,
    * `GET /auth/.well-known/openid-configuration` (with `issuer`) and CORS preflights; `undefined` for other requests.
+   * `connection`: what the runtime passed the handler next to `request` (Bun's `server`, Deno's
+   * `info`, Node's `IncomingMessage`, a Hono `Context`), the client address `trustProxy` starts
+   * from (a `Request` has no socket); it is kept for this `Request` object, so a tRPC or Yoga
+   * handler given the same object later sees it too.
    */
-  handle(request: Request): Promise<Response | undefined>;
+  handle(request: Request, connection?: unknown): Promise<Response | undefined>;
   /** The same routes as a Node `(req, res, next)` middleware for `node:http`, Express and Connect. */
   middleware(): NodeMiddleware;
   /** Revokes one session; true if it existed. */
@@ -174,7 +179,10 @@ function sessionsOn<P extends JsonObject>(engine: Engine, cors: CorsState): Sess
       return session;
     }) as Sessions<P>["getSession"],
     refreshSession: (request, response) => reportingRefusals(refreshSession(engine, request, response)) as Promise<Session<P>>,
-    handle: (request) => handleRequest(engine, cors.policy, request),
+    handle: (request, connection) => {
+      if (connection !== undefined) noteConnection(request, connection);
+      return handleRequest(engine, cors.policy, request);
+    },
     middleware: () => nodeMiddleware(engine, () => cors.policy),
     revokeSession: async (handle) => (await engine.revoke({ handle: String(handle) })).length > 0,
     revokeAllSessionsForUser: (userId) => engine.revoke({ userId: String(userId) }),

@@ -1,7 +1,8 @@
 // Device metadata and remember me through the real adapters, on real servers: tRPC's standalone
 // adapter (a Node IncomingMessage, so the socket address), tRPC's fetch adapter (a fetch Request:
-// no socket, the IP is unknown with trustProxy false) and GraphQL Yoga on node:http (the plugin
-// notes the socket address). Sign-in through a mutation with a custom User-Agent and a spoofed
+// no socket, the IP is unknown with trustProxy false, unless the handler passes the runtime's
+// connection, here the IncomingMessage, as createContext's second argument) and GraphQL Yoga on
+// node:http (the plugin notes the socket address). Sign-in through a mutation with a custom User-Agent and a spoofed
 // X-Forwarded-For; listSessions shows what each adapter captured; remember: false gives cookies
 // without Expires/Max-Age on sign-in, the refresh route and updateJWTPayload.
 
@@ -22,8 +23,10 @@ import { TestClient } from "../helpers/app.js";
 import { DATABASE_URL, type DbKind, type TestDb, createTestDb } from "../helpers/db.js";
 
 const kinds: DbKind[] = DATABASE_URL ? ["postgres", "pglite"] : ["pglite"];
-type Adapter = "trpc-standalone" | "trpc-fetch" | "graphql";
+type Adapter = "trpc-standalone" | "trpc-fetch" | "trpc-fetch-connection" | "graphql";
 const adapters: Adapter[] = ["trpc-standalone", "trpc-fetch", "graphql"];
+/** The device test also serves the fetch adapter given the connection (remember me is the same there). */
+const deviceAdapters: Adapter[] = [...adapters, "trpc-fetch-connection"];
 
 /** The auth cookies a response sets with a value (not the clearing ones). */
 const authCookies = (res: Response) => res.headers.getSetCookie().filter((l) => /^(sAccessToken|sRefreshToken)=[^;]/.test(l));
@@ -81,14 +84,23 @@ function yogaServer(sessions: Sessions) {
   return createServer(yoga);
 }
 
-/** tRPC's fetch adapter behind node:http: the handler sees a fetch Request (no socket). */
-function fetchAdapterServer(sessions: Sessions) {
+/**
+ * tRPC's fetch adapter behind node:http: the handler sees a fetch Request (no socket); with
+ * `connection`, createContext gets the IncomingMessage as its second argument, as a Bun or Deno
+ * handler passes its server or info.
+ */
+function fetchAdapterServer(sessions: Sessions, connection = false) {
   const { router, createContext } = trpcRouter(sessions);
   return createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const request = incomingMessageToRequest(req, res, { maxBodySize: 1024 * 1024 });
     const response =
       (await sessions.handle(request)) ??
-      (await fetchRequestHandler({ endpoint: "/trpc", req: request, router, createContext: (opts) => createContext(opts) }));
+      (await fetchRequestHandler({
+        endpoint: "/trpc",
+        req: request,
+        router,
+        createContext: (opts) => (connection ? createContext(opts, req) : createContext(opts)),
+      }));
     res.statusCode = response.status;
     response.headers.forEach((value, name) => {
       if (name !== "set-cookie") res.setHeader(name, value);
@@ -116,7 +128,11 @@ interface Served {
 
 async function serve(adapter: Adapter, sessions: Sessions): Promise<Served> {
   const server =
-    adapter === "graphql" ? yogaServer(sessions) : adapter === "trpc-fetch" ? fetchAdapterServer(sessions) : standaloneServer(sessions);
+    adapter === "graphql"
+      ? yogaServer(sessions)
+      : adapter.startsWith("trpc-fetch")
+        ? fetchAdapterServer(sessions, adapter === "trpc-fetch-connection")
+        : standaloneServer(sessions);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     adapter,
@@ -197,9 +213,9 @@ describe.each(kinds)("devices through the adapters on %s", (kind) => {
 
   const uid = () => `ad-${Math.random().toString(36).slice(2, 10)}`;
 
-  async function setup(options: Partial<CreateSessionsOptions> = {}) {
+  async function setup(options: Partial<CreateSessionsOptions> = {}, served = adapters) {
     const sessions = createSessions({ store: drizzleStore(db.db), cookies: { secure: false }, ...options });
-    const servers = await Promise.all(adapters.map((adapter) => serve(adapter, sessions)));
+    const servers = await Promise.all(served.map((adapter) => serve(adapter, sessions)));
     return {
       sessions,
       servers,
@@ -213,14 +229,14 @@ describe.each(kinds)("devices through the adapters on %s", (kind) => {
   const SPOOFED = "6.6.6.6, 203.0.113.7";
   // What each adapter's request tells: with false the socket (a fetch Request has none), never the header.
   const expectedIp: Record<"false" | "1", Record<Adapter, string | undefined>> = {
-    false: { "trpc-standalone": "127.0.0.1", "trpc-fetch": undefined, graphql: "127.0.0.1" },
-    1: { "trpc-standalone": "203.0.113.7", "trpc-fetch": "203.0.113.7", graphql: "203.0.113.7" },
+    false: { "trpc-standalone": "127.0.0.1", "trpc-fetch": undefined, "trpc-fetch-connection": "127.0.0.1", graphql: "127.0.0.1" },
+    1: { "trpc-standalone": "203.0.113.7", "trpc-fetch": "203.0.113.7", "trpc-fetch-connection": "203.0.113.7", graphql: "203.0.113.7" },
   };
 
   it.each([false, 1] as const)(
     "trustProxy %s: the user agent and IP each adapter captured; session.listSessions marks current",
     async (trustProxy) => {
-      const app = await setup({ trustProxy });
+      const app = await setup({ trustProxy }, deviceAdapters);
       try {
         const user = uid();
         const signedIn: { client: AdapterClient; handle: string }[] = [];
@@ -239,7 +255,7 @@ describe.each(kinds)("devices through the adapters on %s", (kind) => {
             ip: expectedIp[String(trustProxy) as "false" | "1"][adapter],
           });
         }
-        // Each client, through its own adapter, sees all three sessions and only its own as current.
+        // Each client, through its own adapter, sees every session and only its own as current.
         for (const { client, handle } of signedIn) {
           const mine = await client.mySessions();
           expect(mine.map((s) => s.handle).sort(), client.served.adapter).toEqual(signedIn.map((s) => s.handle).sort());

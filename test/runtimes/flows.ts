@@ -1,6 +1,6 @@
 // The core flows against the tRPC example served by another process (test/runtimes/fixtures/
 // trpc-server.ts under Node, Bun or Deno): sign-up, a protected call, silent refresh on expiry,
-// refresh-token theft, sign-out. A real @trpc/client with sessionRefreshLink and a cookie jar;
+// refresh-token theft, session data and the client IP, sign-out. A real @trpc/client with sessionRefreshLink and a cookie jar;
 // the server's clock is the test's, set over HTTP before each step.
 
 import { expect, it } from "vitest";
@@ -57,6 +57,17 @@ export function coreFlows(label: string, app: () => RemoteApp): void {
     expect(await replay.json()).toEqual({ message: "token theft detected" });
     const error = await rejection(client.trpc.me.query());
     expect(error.data?.sessionCode).toBe("UNAUTHORISED");
+  });
+
+  it("keeps notes in the session data (atomic add, read back) and records the client IP from the runtime", async () => {
+    const { client } = await signedUp();
+    await client.trpc.notes.add.mutate({ text: "first" });
+    const notes = await client.trpc.notes.add.mutate({ text: "second" });
+    expect(notes.map((n) => n.text)).toEqual(["first", "second"]);
+    expect((await client.trpc.notes.list.query()).map((n) => n.text)).toEqual(["first", "second"]);
+    // trustProxy false: the address the runtime gave the handler (Bun's server.requestIP, Deno's info.remoteAddr).
+    const [mine] = await client.trpc.mySessions.list.query();
+    expect(mine).toMatchObject({ current: true, ip: "127.0.0.1" });
   });
 
   it("signs out: cookies cleared, the session is gone", async () => {

@@ -5,7 +5,7 @@
 import { type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema, getOperationAST } from "graphql";
 import type { Plugin, YogaInitialContext } from "graphql-yoga";
 import { type SessionError, isSessionError } from "../../core/errors.js";
-import { checkAntiCsrf, createSessionFrom, engineOf, markResponseSent, noteSocketAddress } from "../../core/internal.js";
+import { checkAntiCsrf, createSessionFrom, engineOf, markResponseSent, noteConnection } from "../../core/internal.js";
 import { untilAborted } from "../../core/stream.js";
 import type { Session } from "../../core/session.js";
 import type { Sessions } from "../../core/sessions.js";
@@ -166,11 +166,9 @@ function sessionsPlugin(sessions: Sessions, options: UseSessionsOptions): Plugin
     },
 
     async onRequest({ request, serverContext, endResponse }) {
-      // On node:http Yoga's fetch Request has no socket; the client IP (trustProxy) starts from req's.
-      noteSocketAddress(
-        request,
-        (serverContext as { req?: { socket?: { remoteAddress?: unknown } } } | undefined)?.req?.socket?.remoteAddress,
-      );
+      // Yoga's fetch Request has no socket; the client IP (trustProxy) starts from the server
+      // context's: node:http's req, Bun's server, Deno's info.
+      noteConnection(request, serverContext);
       if (options.routes === false) return;
       const own = await sessions.handle(request);
       if (own) endResponse(own);

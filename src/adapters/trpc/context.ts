@@ -5,7 +5,7 @@ import type { TRPCRequestInfo } from "@trpc/server/http";
 import type { NewSessionInput } from "../../core/engine.js";
 import { type SessionError, isSessionError } from "../../core/errors.js";
 import { type NodeResponseLike, type SessionRequest, type SessionResponse, requestMethod } from "../../core/http.js";
-import { checkAntiCsrf, connectionSession, createSessionFrom, engineOf, markResponseSent } from "../../core/internal.js";
+import { checkAntiCsrf, connectionSession, createSessionFrom, engineOf, markResponseSent, noteConnection } from "../../core/internal.js";
 import type { Session } from "../../core/session.js";
 import type { Sessions } from "../../core/sessions.js";
 import type { JsonObject } from "../../core/store.js";
@@ -145,7 +145,10 @@ function responseOf(input: SessionContextInput): SessionResponse {
 
 /**
  * Creates tRPC's `createContext` for any adapter: `{ req, resHeaders }` (fetch),
- * `{ req, res }` (standalone, Node, Express, Fastify). The session is resolved once per HTTP
+ * `{ req, res }` (standalone, Node, Express, Fastify). Under the fetch adapter a `Request` has no
+ * socket: pass the runtime's second handler argument as the second argument for the client IP
+ * (`createContext(opts, server)` on Bun, `info` on Deno; `@hono/trpc-server` passes its Context
+ * itself). The session is resolved once per HTTP
  * request; public procedures run even when the token is expired or bad (`ctx.session` is then
  * `undefined`), and `requireSession()` reports the reason. A store outage fails the request
  * with `INTERNAL_SERVER_ERROR` (500).
@@ -153,8 +156,11 @@ function responseOf(input: SessionContextInput): SessionResponse {
 export function createSessionContext<P extends JsonObject = JsonObject>(sessions: Sessions<P>, options: SessionContextOptions = {}) {
   engineOf(sessions); // fail at startup, not on the first request, when given the wrong object
   const policy = options.antiCsrfCheck ?? checkUnsafeCalls;
-  return async (input: SessionContextInput): Promise<SessionContext<P>> => {
+  // `runtime`: the runtime's second handler argument (Bun's server, Deno's info, Node's
+  // IncomingMessage), or the Hono Context @hono/trpc-server passes: the client address of `req`.
+  return async (input: SessionContextInput, runtime?: unknown): Promise<SessionContext<P>> => {
     const { req } = input;
+    if (runtime !== undefined && typeof req === "object" && req !== null) noteConnection(req, runtime);
     const response = responseOf(input);
     const method = requestMethod(req);
     const connection = isWebSocket(input.res);

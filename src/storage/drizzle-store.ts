@@ -1,34 +1,17 @@
 // `drizzleStore(db)`: the SessionStore on any Drizzle Postgres database. Every method is one
 // statement, so one round trip; the refresh rotation is a single conditional UPDATE … RETURNING.
 
-import { type SQL, and, desc, entityKind, eq, gt, lte, ne, sql } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import type { SessionStore } from "../core/store.js";
+import { cleanup, cleanupBatch } from "./cleanup.js";
+import { driverOf } from "./driver.js";
 import { canListen, listenOn } from "./listen.js";
 import type { AnyPgDatabase } from "./migrate.js";
 import { revokeHandles } from "./revoke-handles.js";
-import { rowsOf } from "./rows.js";
+import { clearClaims, revokeSessions } from "./revoke.js";
 import { sessionkitKeys as keys, sessionkitRevocations as revocations, sessionkitSessions as sessions } from "./schema.js";
-
-const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
-/** JSON as a text parameter cast in SQL, so a JSON `null` stays JSON (Drizzle would send SQL NULL). */
-const jsonb = (value: unknown) => sql`${JSON.stringify(value)}::text::jsonb`;
-
-// Placeholders of the prepared statements: values go in as text with explicit casts, the same
-// on every driver (pass ISO strings and JSON text).
-const param = sql.placeholder;
-const tsParam = (name: string) => sql`${sql.placeholder(name)}::timestamptz`;
-const jsonParam = (name: string) => sql`${sql.placeholder(name)}::text::jsonb`;
-
-/** Log entries a revocation prunes beyond twice the number it logs. */
-const PRUNE_EXTRA = 16;
-/** Pages of the sessions table one cleanup batch scans, per row of its batch size. */
-const CLEANUP_PAGES_PER_ROW = 4;
-
-/** Builds a prepared statement on first use. */
-function once<T>(build: () => T): () => T {
-  let built: T | undefined;
-  return () => (built ??= build());
-}
+import { preparedStatements } from "./statements.js";
+import { jsonb } from "./values.js";
 
 /** Options of `drizzleStore`. */
 export interface DrizzleStoreOptions {
@@ -47,25 +30,6 @@ export interface DrizzleStoreOptions {
   prepare?: boolean;
 }
 
-/** The Drizzle drivers the store is tested on, by Drizzle's class name of the database. */
-const DRIVERS: Record<string, string> = {
-  PostgresJsDatabase: "postgres.js",
-  NodePgDatabase: "node-postgres",
-  PgliteDatabase: "PGlite",
-};
-
-/** Which supported driver `db` runs on; a TypeError naming it otherwise, before any request. */
-function driverOf(db: unknown, what: string): string {
-  const kind = (db as { constructor?: { [entityKind]?: string } } | null)?.constructor?.[entityKind];
-  const driver = kind === undefined ? undefined : DRIVERS[kind];
-  if (driver) return driver;
-  throw new TypeError(
-    `sessionkit: drizzleStore(${what}) needs a Drizzle database on postgres.js (drizzle-orm/postgres-js), ` +
-      `node-postgres (drizzle-orm/node-postgres) or PGlite (drizzle-orm/pglite); got ${kind ?? (db as object | null)?.constructor?.name ?? typeof db}` +
-      ((db as { $primary?: unknown } | null)?.$primary ? " (a read-replica wrapper: pass its primary, db.$primary)" : ""),
-  );
-}
-
 /**
  * A session store on a Drizzle Postgres database: postgres.js or node-postgres for a server,
  * PGlite embedded. Behind PgBouncer in transaction mode pass `{ listen: directDb }` for
@@ -76,165 +40,8 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
   const listenDb = options.listen ?? db;
   if (options.listen) driverOf(options.listen, "db, { listen }");
   const client = (listenDb as { $client?: unknown }).$client;
-  // An empty name is an unnamed statement on node-postgres; postgres.js and PGlite ignore names.
-  const named = (name: string) => (options.prepare === false ? "" : name);
   const live = (handle: string, now: Date) => and(eq(sessions.handle, handle), gt(sessions.expiresAt, now));
-  const liveParam = and(eq(sessions.handle, param("handle")), gt(sessions.expiresAt, tsParam("now")));
-
-  // The statements of every request are built once and prepared. Besides skipping Drizzle's
-  // query building, this halves round trips on postgres.js: an unprepared statement with
-  // parameters is sent as Parse/Describe, then Bind/Execute once the parameter types are back
-  // (two round trips); a prepared one is a single Bind/Execute after its first use.
-  const statements = {
-    createSession: once(() =>
-      db
-        .insert(sessions)
-        .values({
-          handle: param("handle"),
-          userId: param("userId"),
-          jwtPayload: jsonParam("jwtPayload"),
-          sessionData: jsonParam("sessionData"),
-          refreshHash: param("refreshHash"),
-          createdAt: tsParam("createdAt"),
-          expiresAt: tsParam("expiresAt"),
-          lastActiveAt: tsParam("createdAt"),
-          userAgent: sql`${param("userAgent")}::text`,
-          ip: sql`${param("ip")}::text`,
-          remember: sql`${param("remember")}::boolean`,
-        })
-        .prepare(named("sessionkit_create_session")),
-    ),
-    // maxSessionsPerUser: insert and evict in the migrations' function (why a function: see
-    // drizzle/0001_devices.sql; 0003 returns each evicted session's device), still one round trip.
-    createSessionCapped: once(() =>
-      db
-        .select({
-          handle: sql<string>`evicted_handle`,
-          userAgent: sql<string | null>`evicted_user_agent`,
-          ip: sql<string | null>`evicted_ip`,
-        })
-        .from(
-          sql`sessionkit_create_session_capped(${param("handle")}::text, ${param("userId")}::text, ${jsonParam("jwtPayload")},
-            ${jsonParam("sessionData")}, ${param("refreshHash")}::text, ${tsParam("createdAt")}, ${tsParam("expiresAt")},
-            ${param("userAgent")}::text, ${param("ip")}::text, ${param("remember")}::boolean, ${param("maxSessions")}::integer,
-            ${param("notifyChannel")}::text)`,
-        )
-        .prepare(named("sessionkit_create_session_capped")),
-    ),
-    listSessions: once(() =>
-      db
-        .select({
-          handle: sessions.handle,
-          userId: sessions.userId,
-          createdAt: sessions.createdAt,
-          lastActiveAt: sessions.lastActiveAt,
-          expiresAt: sessions.expiresAt,
-          userAgent: sessions.userAgent,
-          ip: sessions.ip,
-        })
-        .from(sessions)
-        .where(and(eq(sessions.userId, param("userId")), gt(sessions.expiresAt, tsParam("now"))))
-        .orderBy(desc(sessions.lastActiveAt), desc(sessions.createdAt), sessions.handle)
-        .prepare(named("sessionkit_list_sessions")),
-    ),
-    getSession: once(() =>
-      db
-        .select({
-          handle: sessions.handle,
-          userId: sessions.userId,
-          jwtPayload: sessions.jwtPayload,
-          sessionData: sessions.sessionData,
-          createdAt: sessions.createdAt,
-          expiresAt: sessions.expiresAt,
-        })
-        .from(sessions)
-        .where(liveParam)
-        .limit(1)
-        .prepare(named("sessionkit_get_session")),
-    ),
-    sessionExists: once(() =>
-      db.select({ one: sql<number>`1` }).from(sessions).where(liveParam).limit(1).prepare(named("sessionkit_session_exists")),
-    ),
-    getSessionData: once(() =>
-      db
-        .select({ data: sessions.sessionData, version: sessions.dataVersion })
-        .from(sessions)
-        .where(liveParam)
-        .limit(1)
-        .prepare(named("sessionkit_get_session_data")),
-    ),
-    setSessionData: once(() =>
-      db
-        .update(sessions)
-        .set({ sessionData: jsonParam("data"), dataVersion: sql`${sessions.dataVersion} + 1` })
-        .where(liveParam)
-        .returning({ handle: sessions.handle })
-        .prepare(named("sessionkit_set_session_data")),
-    ),
-    setSessionDataIfVersion: once(() =>
-      db
-        .update(sessions)
-        .set({ sessionData: jsonParam("data"), dataVersion: sql`${sessions.dataVersion} + 1` })
-        .where(and(liveParam, eq(sessions.dataVersion, sql`${param("version")}::integer`)))
-        .returning({ handle: sessions.handle })
-        .prepare(named("sessionkit_set_session_data_if_version")),
-    ),
-    setJWTPayload: once(() =>
-      db
-        .update(sessions)
-        .set({ jwtPayload: jsonParam("payload") })
-        .where(liveParam)
-        .returning({ remember: sessions.remember })
-        .prepare(named("sessionkit_set_jwt_payload")),
-    ),
-    rotateRefresh: once(() => {
-      // Every SET sees the old row: when the presented token is current, rotate; otherwise the
-      // row is left as it was and returned, so the caller can tell a grace-window race from theft.
-      // A genuine token (its MAC checked) of a generation the row has not reached is current too:
-      // the database lost the rotation that minted it (a failover with asynchronous replication,
-      // a restore), and its holder is the session's owner, not a thief, whose tokens are older.
-      // Each parameter appears once, in the one-row `p` (Postgres pulls it up into the plan): 9
-      // parameters to bind and serialise instead of 25, two timestamps parsed instead of five.
-      const p = sql`(SELECT ${param("handle")}::text AS handle, ${tsParam("now")} AS now, ${param("presentedHash")}::text AS presented, ${param("nextHash")}::text AS next_hash, ${param("nextNonce")}::text AS next_nonce, ${param("nextGeneration")}::integer AS next_generation, ${tsParam("expiresAt")} AS expires_at, ${param("ip")}::text AS ip, ${param("maxLifetime")}::integer AS max_lifetime) AS p`;
-      const isCurrent = sql`(${sessions.refreshHash} = p.presented OR ${sessions.refreshGeneration} < p.next_generation - 1)`;
-      const pick = (next: SQL, column: unknown) => sql`CASE WHEN ${isCurrent} THEN ${next} ELSE ${column} END`;
-      // maxLifetime (seconds, NULL for none): the absolute end of the session.
-      const lifetimeEnd = sql`(${sessions.createdAt} + p.max_lifetime * interval '1 second')`;
-      return db
-        .update(sessions)
-        .set({
-          // The presented token becomes the previous one (the row's hash when it was current), so a
-          // second tab presenting it inside the grace window gets the new token.
-          previousRefreshHash: pick(sql`p.presented`, sessions.previousRefreshHash),
-          refreshHash: pick(sql`p.next_hash`, sessions.refreshHash),
-          refreshNonce: pick(sql`p.next_nonce`, sessions.refreshNonce),
-          refreshGeneration: pick(sql`p.next_generation`, sessions.refreshGeneration),
-          rotatedAt: pick(sql`p.now`, sessions.rotatedAt),
-          // LEAST ignores NULL: without maxLifetime this is the idle expiry.
-          expiresAt: pick(sql`LEAST(p.expires_at, ${lifetimeEnd})`, sessions.expiresAt),
-          // Devices: activity and the network it came from, in the statement that already runs.
-          lastActiveAt: sql`p.now`,
-          ip: sql`COALESCE(p.ip, ${sessions.ip})`,
-        })
-        .from(p)
-        .where(
-          and(sql`${sessions.handle} = p.handle`, sql`${sessions.expiresAt} > p.now`, sql`COALESCE(${lifetimeEnd}, 'infinity') > p.now`),
-        )
-        .returning({
-          userId: sessions.userId,
-          jwtPayload: sessions.jwtPayload,
-          refreshHash: sessions.refreshHash,
-          previousRefreshHash: sessions.previousRefreshHash,
-          refreshNonce: sessions.refreshNonce,
-          refreshGeneration: sessions.refreshGeneration,
-          rotatedAt: sessions.rotatedAt,
-          expiresAt: sessions.expiresAt,
-          createdAt: sessions.createdAt,
-          remember: sessions.remember,
-        })
-        .prepare(named("sessionkit_rotate_refresh"));
-    }),
-  };
+  const statements = preparedStatements(db, options.prepare);
 
   return {
     async createSession(record, cap) {
@@ -339,72 +146,11 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
       return row;
     },
 
-    async revoke({ by, now, notifyChannel, pruneBefore }) {
-      const target =
-        "handle" in by
-          ? by.createdBefore === undefined
-            ? eq(sessions.handle, by.handle)
-            : and(eq(sessions.handle, by.handle), lte(sessions.createdAt, by.createdBefore))
-          : by.exceptHandle === undefined
-            ? eq(sessions.userId, by.userId)
-            : and(eq(sessions.userId, by.userId), ne(sessions.handle, by.exceptHandle));
-      if (notifyChannel === undefined) {
-        return db.delete(sessions).where(target).returning({ handle: sessions.handle, userId: sessions.userId });
-      }
-      // Delete, log and announce in one statement: NOTIFY is delivered when it commits. The same
-      // statement prunes log entries no listener needs any more, twice as many as it logs (and a
-      // few), oldest first through the revoked_at index: the log stays bounded by rate × window.
-      // (Without SKIP LOCKED, concurrent revocations all chose the same oldest rows, and only one
-      // of them deleted anything: measured, the log outgrew its window at 500 revocations/s.)
-      const prune =
-        pruneBefore === undefined
-          ? sql``
-          : sql`, pruned AS (
-          DELETE FROM ${revocations} WHERE ${revocations.id} IN (
-            SELECT ${revocations.id} FROM ${revocations} WHERE ${revocations.revokedAt} < ${ts(pruneBefore)}
-            ORDER BY ${revocations.revokedAt} LIMIT (SELECT 2 * count(*) + ${PRUNE_EXTRA} FROM deleted)
-            -- Concurrent revocations take different entries instead of queueing on the same oldest ones.
-            FOR UPDATE SKIP LOCKED
-          )
-        )`;
-      const result = await db.execute(sql`
-        WITH deleted AS (DELETE FROM ${sessions} WHERE ${target} RETURNING ${sessions.handle}, ${sessions.userId}),
-        logged AS (
-          INSERT INTO ${revocations} (handle, revoked_at) SELECT handle, ${ts(now)} FROM deleted RETURNING id, handle
-        )${prune}
-        SELECT logged.handle, deleted.user_id, pg_notify(${notifyChannel}, logged.handle || ':' || logged.id) AS notified
-        FROM logged JOIN deleted ON deleted.handle = logged.handle`);
-      return rowsOf<{ handle: string; user_id: string }>(result).map((r) => ({ handle: r.handle, userId: r.user_id }));
-    },
+    revoke: (input) => revokeSessions(db, input),
 
     revokeHandles: (input) => revokeHandles(db, input),
 
-    async clearClaims({ userId, keys: claimKeys, now, notifyChannel, notice }) {
-      // jsonb minus text[] drops those keys; the rotation statement already returns jwt_payload,
-      // so a cleared claim costs its session nothing until its next refresh fetches it again.
-      const live = and(eq(sessions.userId, userId), gt(sessions.expiresAt, now));
-      const keyArray = sql`ARRAY[${sql.join(
-        claimKeys.map((k) => sql`${k}`),
-        sql`, `,
-      )}]::text[]`;
-      if (notifyChannel === undefined) {
-        const rows = await db
-          .update(sessions)
-          .set({ jwtPayload: sql`${sessions.jwtPayload} - ${keyArray}` })
-          .where(live)
-          .returning({ handle: sessions.handle });
-        return rows.map((r) => r.handle);
-      }
-      // Clear and announce in one statement; the notice goes out once, when it commits.
-      const result = await db.execute(sql`
-        WITH cleared AS (
-          UPDATE ${sessions} SET jwt_payload = jwt_payload - ${keyArray} WHERE ${live} RETURNING ${sessions.handle}
-        )
-        SELECT handle FROM cleared
-        UNION ALL
-        SELECT NULL FROM (SELECT pg_notify(${notifyChannel}, ${notice})) AS announced`);
-      return rowsOf<{ handle: string | null }>(result).flatMap((r) => (r.handle === null ? [] : [r.handle]));
-    },
+    clearClaims: (input) => clearClaims(db, input),
 
     async listHandles(userId, now) {
       const rows = await db
@@ -446,58 +192,9 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
         .orderBy(revocations.id);
     },
 
-    async cleanupBatch({ now, revocationsBefore, batchSize, cursor }) {
-      // The sessions table is walked in physical order, a slice of pages per statement (a TID
-      // range scan): no index on expires_at is needed, so the refresh, which moves expires_at,
-      // stays a HOT update. At most `batchSize` rows go per statement; a slice with more expired
-      // rows is finished by the next statement, starting after the last one taken.
-      const [fromBlock, fromOffset] = (cursor ?? "0,0").split(",").map(Number) as [number, number];
-      const toBlock = fromBlock + batchSize * CLEANUP_PAGES_PER_ROW;
-      const from = `(${fromBlock},${fromOffset})`;
-      const result = await db.execute(sql`
-        WITH victims AS MATERIALIZED (
-          SELECT ctid FROM ${sessions}
-          WHERE ctid >= ${from}::tid AND ctid < ${`(${toBlock},0)`}::tid AND ${lte(sessions.expiresAt, now)}
-          LIMIT ${batchSize}
-        ),
-        s AS (
-          DELETE FROM ${sessions} WHERE ctid = ANY (ARRAY(SELECT ctid FROM victims)) AND ${lte(sessions.expiresAt, now)} RETURNING 1
-        ),
-        k AS (DELETE FROM ${keys} WHERE ${lte(keys.expiresAt, now)} RETURNING 1),
-        r AS (
-          DELETE FROM ${revocations} WHERE ${revocations.id} IN (
-            SELECT ${revocations.id} FROM ${revocations} WHERE ${revocations.revokedAt} < ${ts(revocationsBefore)}
-            ORDER BY ${revocations.revokedAt} LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
-          ) RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM s)::int AS sessions, (SELECT count(*) FROM k)::int AS keys,
-               (SELECT count(*) FROM r)::int AS revocations, (SELECT count(*) FROM victims)::int AS found,
-               (SELECT max(ctid) FROM victims)::text AS last,
-               (pg_relation_size('sessionkit_sessions'::regclass) / current_setting('block_size')::int)::int AS blocks`);
-      const [row] = rowsOf<{ sessions: number; keys: number; revocations: number; found: number; last: string | null; blocks: number }>(
-        result,
-      );
-      const counts = { sessions: Number(row?.sessions ?? 0), keys: Number(row?.keys ?? 0), revocations: Number(row?.revocations ?? 0) };
-      let next: string | undefined;
-      if (Number(row?.found) >= batchSize && row?.last) {
-        const [block, offset] = row.last.slice(1, -1).split(",").map(Number) as [number, number];
-        next = `${block},${offset + 1}`;
-      } else if (toBlock < Number(row?.blocks ?? 0)) next = `${toBlock},0`;
-      // The log has more to prune: go on (past the sessions table's end, the scan is empty).
-      if (next === undefined && counts.revocations >= batchSize) next = `${Math.max(toBlock, Number(row?.blocks ?? 0))},0`;
-      return { ...counts, cursor: next };
-    },
+    cleanupBatch: (input) => cleanupBatch(db, input),
 
-    async cleanup(now, revocationsBefore) {
-      const result = await db.execute(sql`
-        WITH s AS (DELETE FROM ${sessions} WHERE ${lte(sessions.expiresAt, now)} RETURNING 1),
-        k AS (DELETE FROM ${keys} WHERE ${lte(keys.expiresAt, now)} RETURNING 1),
-        r AS (DELETE FROM ${revocations} WHERE ${revocations.revokedAt} < ${ts(revocationsBefore)} RETURNING 1)
-        SELECT (SELECT count(*) FROM s)::int AS sessions, (SELECT count(*) FROM k)::int AS keys,
-               (SELECT count(*) FROM r)::int AS revocations`);
-      const [row] = rowsOf<{ sessions: number; keys: number; revocations: number }>(result);
-      return { sessions: Number(row?.sessions ?? 0), keys: Number(row?.keys ?? 0), revocations: Number(row?.revocations ?? 0) };
-    },
+    cleanup: (now, revocationsBefore) => cleanup(db, now, revocationsBefore),
 
     // Only where we can LISTEN, so `revocation: "notify"` on another driver fails at
     // createSessions instead of retrying forever in the background.

@@ -20,7 +20,7 @@ import {
 import os from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { packTarball, repoRoot } from "../../scripts/pack.js";
+import { cacheRoot, inputsHash, packTarball, repoRoot } from "../../scripts/pack.js";
 import { type Started, startServer as startChild } from "../runtimes/spawn.js";
 import { consumerLock, lockedVersion } from "./lockfile.js";
 
@@ -104,9 +104,55 @@ function pruneOld(): void {
  * A consumer project of one framework, installed from the packed tarball and compiled. Its
  * sources are test/package/consumer/<framework>-*.ts and the shared db.ts.
  */
+let packing: Promise<{ tarball: string; hash: string }> | undefined;
+
+/** Whether the process that wrote `<dir>/pid` is still running (a killed run leaves its claim behind). */
+function claimAlive(dir: string): boolean {
+  try {
+    process.kill(Number(readFileSync(join(dir, "pid"), "utf8")), 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive under another user. No pid file yet: the claimer is between mkdir and write.
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "EPERM" || (code === "ENOENT" && existsSync(dir) && Date.now() - statSync(dir).mtimeMs < 5_000);
+  }
+}
+
+/**
+ * packTarball() once per process, and once across the test files of a run: the first caller
+ * claims `<cacheRoot>/.claim-<hash>` (mkdir, with its pid) and packs; the others wait for it to
+ * finish instead of building the same tarball in parallel (a pack is a full tsc build). A claim
+ * whose process is gone is taken over.
+ */
+function sharedTarball(): Promise<{ tarball: string; hash: string }> {
+  packing ??= (async () => {
+    const claim = join(cacheRoot, `.claim-${inputsHash()}`);
+    mkdirSync(cacheRoot, { recursive: true });
+    for (let waited = 0; ; waited += 250) {
+      try {
+        mkdirSync(claim);
+        writeFileSync(join(claim, "pid"), String(process.pid));
+        break;
+      } catch {
+        if (!claimAlive(claim) || waited > 10 * 60_000) rmSync(claim, { recursive: true, force: true });
+        else await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    try {
+      return await packTarball();
+    } finally {
+      rmSync(claim, { recursive: true, force: true });
+    }
+  })();
+  packing.catch(() => {
+    packing = undefined;
+  });
+  return packing;
+}
+
 /** The installed node_modules (cached) of a project on the tarball and these packages. */
 async function installed(label: string, packages: readonly string[]): Promise<{ dir: string; hash: string }> {
-  const { tarball, hash } = await packTarball();
+  const { tarball, hash } = await sharedTarball();
   const dependencies = Object.fromEntries(packages.map((name) => [name, lockedVersion(repoRoot, name)]));
   const key = createHash("sha256").update(hash).update(JSON.stringify(dependencies)).update(process.version).digest("hex").slice(0, 16);
   mkdirSync(CACHE, { recursive: true });

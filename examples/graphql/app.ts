@@ -21,8 +21,9 @@ export interface AppOptions {
 }
 
 const EXAMPLE_QUERY = /* GraphQL */ `# Sign up (or sign in), then run the other operations.
+# remember: false is the unticked "Remember me" box: cookies for this browser session only.
 mutation SignUp {
-  signUp(name: "ada", password: "correct horse", displayName: "Ada") { userId displayName }
+  signUp(name: "ada", password: "correct horse", displayName: "Ada", remember: true) { userId displayName }
 }
 
 query Me {

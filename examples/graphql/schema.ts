@@ -41,8 +41,9 @@ const typeDefs = /* GraphQL */ `
   }
 
   type Mutation {
-    signUp(name: String!, password: String!, displayName: String): Me!
-    signIn(name: String!, password: String!): Me!
+    "remember: false (the box unticked): the session's cookies last for this browser session only."
+    signUp(name: String!, password: String!, displayName: String, remember: Boolean): Me!
+    signIn(name: String!, password: String!, remember: Boolean): Me!
     "A new access token leaves with this response, so the new name shows at once."
     rename(displayName: String!): Me! @auth
     addNote(text: String!): [Note!]! @auth
@@ -65,13 +66,14 @@ function check(value: string, pattern: RegExp, message: string): string {
 const NAME = /^[a-z0-9_.-]{3,32}$/;
 const DISPLAY_NAME = /^.{1,40}$/u;
 
-async function signIn(ctx: AppContext, user: User): Promise<Session> {
+async function signIn(ctx: AppContext, user: User, remember: boolean | null | undefined): Promise<Session> {
   // A browser signed in as someone else: end that session rather than leave it behind.
   await ctx.session?.revokeSession();
   return ctx.createNewSession({
     userId: user.id,
     jwtPayload: { name: user.name, displayName: user.displayName, ...(ctx.admins.has(user.name) ? { role: "admin" } : {}) },
     sessionData: { notes: [], device: ctx.userAgent } satisfies SessionData,
+    remember: remember !== false,
   });
 }
 
@@ -107,18 +109,22 @@ export const schema = authDirectiveTransformer(
         },
       },
       Mutation: {
-        async signUp(_: unknown, args: { name: string; password: string; displayName?: string | null }, ctx: AppContext) {
+        async signUp(
+          _: unknown,
+          args: { name: string; password: string; displayName?: string | null; remember?: boolean | null },
+          ctx: AppContext,
+        ) {
           const name = check(args.name.toLowerCase(), NAME, "A name has 3 to 32 letters, digits, dots, dashes or underscores.");
           if (args.password.length < 8 || args.password.length > 200) throw badInput("A password has 8 to 200 characters.");
           const displayName = check(args.displayName ?? name, DISPLAY_NAME, "A display name has 1 to 40 characters.");
           const user = await ctx.users.create(name, args.password, displayName);
           if (!user) throw badInput("That name is taken.");
-          return signIn(ctx, user);
+          return signIn(ctx, user, args.remember);
         },
-        async signIn(_: unknown, args: { name: string; password: string }, ctx: AppContext) {
+        async signIn(_: unknown, args: { name: string; password: string; remember?: boolean | null }, ctx: AppContext) {
           const user = await ctx.users.check(args.name.trim().toLowerCase().slice(0, 64), args.password.slice(0, 200));
           if (!user) throw badInput("Wrong name or password.");
-          return signIn(ctx, user);
+          return signIn(ctx, user, args.remember);
         },
         async rename(_: unknown, args: { displayName: string }, ctx: Authed) {
           const displayName = check(args.displayName, DISPLAY_NAME, "A display name has 1 to 40 characters.");

@@ -70,6 +70,24 @@ describe("examples/graphql", () => {
     expect((await ada.gql("{ me { notes { text } } }")).body.data).toEqual({ me: { notes: [] } });
   });
 
+  it("remember: false on sign-in gives session cookies (no Expires, no Max-Age); the default remembers", async () => {
+    await client().gql(SIGN_UP, { n: "Rem", p: "correct horse" });
+    const lines = async (remember?: boolean) => {
+      const reply = await client().gql(
+        "mutation ($n: String!, $p: String!, $r: Boolean) { signIn(name: $n, password: $p, remember: $r) { userId } }",
+        { n: "rem", p: "correct horse", r: remember },
+      );
+      expect(reply.status).toBe(200);
+      return reply.response.headers.getSetCookie().filter((c) => /^s(Access|Refresh)Token=[^;]/.test(c));
+    };
+    const forgotten = await lines(false);
+    expect(forgotten.length).toBe(2);
+    expect(forgotten.every((c) => !/expires=|max-age=/i.test(c))).toBe(true);
+    const remembered = await lines();
+    expect(remembered.length).toBe(2);
+    expect(remembered.every((c) => /expires=/i.test(c))).toBe(true);
+  });
+
   it("answers a wrong password or a taken name with a 200 and BAD_USER_INPUT, never a 401", async () => {
     const c = client();
     await c.gql(SIGN_UP, { n: "bob", p: "hunter2hunter2" });

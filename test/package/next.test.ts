@@ -3,10 +3,12 @@
 // driven over HTTP with a cookie jar on real Postgres: sign-in from a Server Action (the no-JS
 // form post), a React Server Component reading the session and calling the router through
 // createCaller, tRPC through a route handler, an expired token in a render leading to a
-// client-side refresh (never a silent sign-out), refresh and sign-out through sessions.handle.
+// client-side refresh (never a silent sign-out), refresh, theft and sign-out through
+// sessions.handle, the JWKS verifying an access token.
 
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { type JSONWebKeySet, createLocalJWKSet, jwtVerify } from "jose";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASE_URL } from "../helpers/db.js";
@@ -84,10 +86,13 @@ describe.skipIf(!DATABASE_URL)("the Next.js example, built from the packed packa
     return { jar, send, page, signIn, trpc };
   }
 
+  /** The server's clock is ahead of ours by this much (CLOCK_STEP_MS per advanceClock). */
+  let clockOffset = 0;
   async function advanceClock() {
     const ack = server.nextLine(/"clock"/);
     server.kill("SIGUSR2");
     await ack;
+    clockOffset += 61_000;
   }
 
   it("signs in from a Server Action: HttpOnly session cookies, redirect to the page", async () => {
@@ -149,6 +154,39 @@ describe.skipIf(!DATABASE_URL)("the Next.js example, built from the packed packa
     const refresh = await b.send("/auth/session/refresh", { method: "POST", headers: { rid: "session" } });
     expect(refresh.status).toBe(401);
     expect(await b.page()).toContain('id="sign-in"');
+  });
+
+  it("a rotated-away refresh token used after the grace window is theft: 401, cleared, the session ended", async () => {
+    const b = browser();
+    await b.signIn("ada", "correct horse battery");
+    const stolen = b.jar.header("/auth/session/refresh");
+    expect((await b.send("/auth/session/refresh", { method: "POST", headers: { rid: "session" } })).status).toBe(200);
+    await advanceClock(); // 61 s: past the 10 s grace window
+    // The thief's own client, without the jar (which would send the current cookies instead).
+    const thief = await fetch(new URL("/auth/session/refresh", server.url), {
+      method: "POST",
+      headers: { rid: "session", cookie: stolen },
+      redirect: "manual",
+    });
+    expect(thief.status).toBe(401);
+    expect(await thief.json()).toEqual({ message: "token theft detected" });
+    expect(thief.headers.get("front-token")).toBe("remove");
+    // The whole session is gone: the victim's current refresh token no longer works either.
+    expect((await b.send("/auth/session/refresh", { method: "POST", headers: { rid: "session" } })).status).toBe(401);
+  });
+
+  it("serves the JWKS at /auth/jwt/jwks.json, and an access token verifies against it", async () => {
+    const b = browser();
+    await b.signIn("ada", "correct horse battery");
+    const res = await b.send("/auth/jwt/jwks.json");
+    expect(res.status).toBe(200);
+    const jwks = (await res.json()) as JSONWebKeySet;
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    expect(jwks.keys.every((k) => !("d" in k))).toBe(true); // public keys only
+    const token = b.jar.get("sAccessToken") as string;
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { currentDate: new Date(Date.now() + clockOffset) });
+    expect(typeof payload.sub).toBe("string");
+    expect(typeof payload.sessionHandle).toBe("string");
   });
 
   it("signs out through POST /auth/signout: cookies cleared, the page asks to sign in", async () => {

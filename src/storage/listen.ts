@@ -59,12 +59,13 @@ export async function listenOn(
   return listenResilient(open, channel, handlers, timings, signal);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** `promise`, or a rejection after `ms`, or as soon as `halted` rejects (the listener was stopped). */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string, halted: Promise<never>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`sessionkit: ${what} took longer than ${ms} ms`)), ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout, halted]).finally(() => clearTimeout(timer));
 }
 
 // Why a probe is not heard on a connection that answers queries: the usual cause is a pooler.
@@ -90,6 +91,13 @@ async function listenResilient(
   const pingChannel = `sessionkit_hb_${globalThis.crypto.randomUUID().replace(/-/g, "")}`;
   let awaitingPing: { nonce: string; heard: () => void } | undefined;
   let beats = 0;
+  // Rejected by stop(): whatever the start is waiting for (a probe that the ended connection can
+  // no longer hear, a hanging connect) ends at once instead of after listenTimeoutMs.
+  let halt: (reason: Error) => void = () => {};
+  const halted = new Promise<never>((_, reject) => {
+    halt = reject;
+  });
+  halted.catch(() => {});
 
   // One fresh connection per attempt: a late close of an abandoned one must not be taken for a
   // drop of the current one.
@@ -146,7 +154,7 @@ async function listenResilient(
       () => {},
     );
     // The ping was answered but its notice never came: say why that usually happens.
-    return withTimeout(Promise.all([ping, heard]), ms, what).catch((error: unknown) => {
+    return withTimeout(Promise.all([ping, heard]), ms, what, halted).catch((error: unknown) => {
       throw answered ? new Error(`sessionkit: ${NOT_HEARD}`, { cause: error }) : error;
     });
   };
@@ -155,7 +163,7 @@ async function listenResilient(
     const connection = connect();
     current = connection;
     try {
-      await withTimeout(connection.query(`LISTEN ${quoted}; LISTEN ${pingChannel}`), timings.listenTimeoutMs, "LISTEN");
+      await withTimeout(connection.query(`LISTEN ${quoted}; LISTEN ${pingChannel}`), timings.listenTimeoutMs, "LISTEN", halted);
       // Live only once a notice from another session is heard. A notice to itself proves little
       // behind a pooler: the bouncer may run the ping on the very server connection that ran
       // LISTEN, which then hears it, while other sessions' notices reach that server connection
@@ -211,6 +219,7 @@ async function listenResilient(
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       stopped = true;
+      halt(new Error("sessionkit: the listener was stopped"));
       signal?.removeEventListener("abort", onAbort);
       clearTimeout(retryTimer);
       clearInterval(heartbeat);

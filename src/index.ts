@@ -11,7 +11,7 @@ export type { Claim, ClaimInput, ClaimOptions, ClaimValidator } from "./core/cla
 export type { RevocationReason, SessionEvent, SessionEventName, SessionHooks } from "./core/events.js";
 export type { NewSessionInput, GetSessionOptions } from "./core/engine.js";
 export type { SessionSummary, TrustProxy } from "./core/devices.js";
-export type { OpenTelemetryApi } from "./core/telemetry.js";
+export type { OpenTelemetryApi } from "./core/otel-api.js";
 export type {
   AntiCsrfMode,
   CorsOptions,

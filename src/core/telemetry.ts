@@ -8,64 +8,7 @@
 import { isSessionError } from "./errors.js";
 import type { RevocationReason } from "./events.js";
 import type { SessionStore } from "./store.js";
-
-// The few shapes of `@opentelemetry/api` this file uses, written out so that the package stays
-// an optional peer: its types are not needed to compile against sessionkit's.
-type Attributes = Record<string, string | number | boolean>;
-/** An OpenTelemetry context (opaque here). */
-export interface OtelContext {
-  getValue(key: symbol): unknown;
-  setValue(key: symbol, value: unknown): OtelContext;
-}
-interface OtelSpan {
-  setAttribute(key: string, value: string | number | boolean): unknown;
-  setStatus(status: { code: number; message?: string }): unknown;
-  end(): void;
-}
-interface OtelTracer {
-  startSpan(name: string, options?: { kind?: number; attributes?: Attributes }, context?: OtelContext): OtelSpan;
-}
-interface OtelCounter {
-  add(value: number, attributes?: Attributes): void;
-}
-interface OtelHistogram {
-  record(value: number, attributes?: Attributes): void;
-}
-interface OtelObservableGauge {
-  addCallback(callback: (result: { observe(value: number, attributes?: Attributes): void }) => void): void;
-  removeCallback(callback: (result: { observe(value: number, attributes?: Attributes): void }) => void): void;
-}
-interface OtelMeter {
-  createCounter(name: string, options?: { description?: string; unit?: string }): OtelCounter;
-  createHistogram(
-    name: string,
-    options?: { description?: string; unit?: string; advice?: { explicitBucketBoundaries?: number[] } },
-  ): OtelHistogram;
-  createObservableGauge(name: string, options?: { description?: string; unit?: string }): OtelObservableGauge;
-}
-
-/**
- * The `@opentelemetry/api` module (`import * as otel from "@opentelemetry/api"`), as
- * `createSessions({ telemetry })` takes it. Only the members listed here are used.
- */
-export interface OpenTelemetryApi {
-  trace: {
-    getTracerProvider(): unknown;
-    getTracer(name: string, version?: string): OtelTracer;
-    // biome-ignore lint/suspicious/noExplicitAny: the API's own Context and Span types
-    setSpan(context: any, span: any): any;
-  };
-  metrics: { getMeter(name: string, version?: string): OtelMeter };
-  context: {
-    // biome-ignore lint/suspicious/noExplicitAny: the API's own Context type
-    active(): any;
-    // biome-ignore lint/suspicious/noExplicitAny: the API's generic `with`
-    with(context: any, fn: () => any): any;
-  };
-  createContextKey(description: string): symbol;
-  createNoopMeter(): unknown;
-  ProxyTracerProvider: abstract new (...args: never[]) => object;
-}
+import type { Attributes, OpenTelemetryApi, OtelContext, OtelCounter, OtelHistogram, OtelMeter, OtelTracer } from "./otel-api.js";
 
 const NAME = "sessionkit";
 const VERSION = "0.2.0";

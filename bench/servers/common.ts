@@ -19,6 +19,8 @@ export interface BenchDb {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Several statements at once (DDL). */
   exec(text: string): Promise<void>;
+  /** Postgres: `statements` in turn on every connection of the pool at once (each connection reserved); PGlite: once. */
+  onEachConnection(statements: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,18 @@ export async function openDb(setup?: (db: BenchDb) => Promise<void>): Promise<Be
       db: drizzlePostgres(sql) as unknown as AnyPgDatabase,
       query: async (text, params = []) => (await sql.unsafe(text, params as never[], { prepare: true })) as never,
       exec: async (text) => void (await sql.unsafe(text)),
+      onEachConnection: async (statements) => {
+        const reserved = await Promise.all(Array.from({ length: Number(env("BENCH_POOL", "10")) }, () => sql.reserve()));
+        try {
+          await Promise.all(
+            reserved.map(async (connection) => {
+              for (const statement of statements) await connection.unsafe(statement);
+            }),
+          );
+        } finally {
+          for (const connection of reserved) connection.release();
+        }
+      },
       close: () => sql.end({ timeout: 1 }),
     };
   }
@@ -63,6 +77,9 @@ export async function openDb(setup?: (db: BenchDb) => Promise<void>): Promise<Be
     db,
     query: async (text, params = []) => (await pg.query(text, params)).rows as never,
     exec: async (text) => void (await pg.exec(text)),
+    onEachConnection: async (statements) => {
+      for (const statement of statements) await pg.exec(statement);
+    },
     close: () => pg.close(),
   };
   await setup?.(bench);

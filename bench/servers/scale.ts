@@ -64,6 +64,7 @@ function liveRow(): number {
   }
 }
 
+let touchState: { running: boolean; ms?: number; error?: string } = { running: false };
 let cleanupState: { running: boolean; ms?: number; result?: unknown; error?: string } = { running: false };
 let nextRevocation = Number(env("BENCH_REVOCATION_FROM", "0"));
 // The first BENCH_REVOCATION_SINGLES rows of the range are for single revocations, the rest for sign-outs everywhere.
@@ -71,6 +72,38 @@ let nextRevokedUser = Math.ceil((nextRevocation + Number(env("BENCH_REVOCATION_S
 let signIns = 0;
 
 const routes: Record<string, Route> = {
+  /**
+   * Every page of the table and of its two indexes read once by each connection of the pool (set-up,
+   * after pg_prewarm). A Postgres backend maps a page of shared buffers into its own page table on
+   * first touch (a minor fault, ~100 µs on this VM, 16 pages at a time); pg_prewarm's backend mapping
+   * them does not help the pool's. Without this the large side pays ~1.5 faults per listSessions for
+   * the whole run (its users' pages are new to each connection) and the 10k side none after its first
+   * milliseconds: a warm-up transient measured as a table-size cost. See bench/RESULTS.md.
+   */
+  async "POST /setup/touch"(_req, res) {
+    // Minutes at 10M rows (longer than a fetch waits for headers): started here, polled with GET.
+    const started = performance.now();
+    touchState = { running: true };
+    bench
+      .onEachConnection([
+        "BEGIN",
+        "SET LOCAL max_parallel_workers_per_gather = 0",
+        "SELECT count(*) FROM sessionkit_sessions WHERE length(user_agent) >= 0 OR user_agent IS NULL",
+        "SET LOCAL enable_seqscan = off",
+        "SET LOCAL enable_bitmapscan = off",
+        "SELECT count(*) FROM sessionkit_sessions WHERE user_id >= ''",
+        "SELECT count(*) FROM sessionkit_sessions WHERE handle >= ''",
+        "COMMIT",
+      ])
+      .then(
+        () => void (touchState = { running: false, ms: Math.round(performance.now() - started) }),
+        (error) => void (touchState = { running: false, error: String(error) }),
+      );
+    json(res, {});
+  },
+  async "GET /setup/touch"(_req, res) {
+    json(res, touchState);
+  },
   /** Signs in `count` sessions and returns their cookies (set-up, not measured). */
   async "POST /setup/sessions"(req, res) {
     const { count, prefix } = JSON.parse(await readBody(req)) as { count: number; prefix: string };

@@ -145,6 +145,29 @@ export async function scaleSuite(ctx: SuiteContext): Promise<Figure[]> {
       log(`  prewarmed in ${((performance.now() - started) / 1000).toFixed(1)} s (shared_buffers ${b?.shared_buffers})`);
     };
 
+    /**
+     * Each bench server's pool connections read every page of the table and its indexes once
+     * (bench/servers/scale.ts /setup/touch): a backend's first touch of a shared-buffers page is a
+     * minor page fault in that process, which pg_prewarm (another backend) does not save it. Without
+     * this, the large side's fresh connections pay ~1.5 faults per listSessions all run long and the
+     * 10k side none: listSessions 0.52 from that alone (bench/RESULTS.md).
+     */
+    const touch = async (s: { smallServer: { url: string }; largeServer: { url: string } }) => {
+      for (const [name, server] of [
+        [ls, s.smallServer],
+        [ll, s.largeServer],
+      ] as const) {
+        const response = await fetch(`${server.url}/setup/touch`, { method: "POST" });
+        if (!response.ok) throw new Error(`touch ${name}: ${response.status} ${await response.text()}`);
+        let state: { running: boolean; ms?: number; error?: string } = { running: true };
+        while (state.running) {
+          await sleep(250);
+          state = (await (await fetch(`${server.url}/setup/touch`)).json()) as typeof state;
+        }
+        if (state.error) throw new Error(`touch ${name}: ${state.error}`);
+        log(`  ${name}: every page touched by each pool connection in ${((state.ms ?? 0) / 1000).toFixed(1)} s`);
+      }
+    };
     let servers = await startServersAndSides();
     for (const [i, buffers] of bufferSettings.entries()) {
       if (!phases.has("ratios")) break;
@@ -154,6 +177,7 @@ export async function scaleSuite(ctx: SuiteContext): Promise<Figure[]> {
         servers = await startServersAndSides();
       }
       if (cluster) await prewarm();
+      await touch(servers);
       const setting = buffers ?? "as configured";
       const tag = i === 0 ? "" : ` (shared_buffers ${buffers})`;
       const hotBefore = { small: await updateCounters(small.sql), large: await updateCounters(large.sql) };
@@ -187,6 +211,7 @@ export async function scaleSuite(ctx: SuiteContext): Promise<Figure[]> {
       cluster.restart(clusterSettings(bufferSettings[0] as string));
       servers = await startServersAndSides();
       await prewarm();
+      await touch(servers);
     }
     const { sides, pools, largeServer, smallServer } = servers;
 

@@ -8,13 +8,12 @@ import type { RevokedSession, SessionStore } from "../core/store.js";
 import type { AnyPgDatabase } from "./migrate.js";
 import { rowsOf } from "./rows.js";
 import { sessionkitRevocations as revocations, sessionkitSessions as sessions } from "./schema.js";
+import { ts } from "./values.js";
 
 /** Log entries a revocation prunes beyond twice the number it logs (as the single revocation does). */
 const PRUNE_EXTRA = 16;
 
 type RevokeHandlesInput = Parameters<NonNullable<SessionStore["revokeHandles"]>>[0];
-
-const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 
 export async function revokeHandles(
   db: AnyPgDatabase,

@@ -51,10 +51,10 @@ export function exampleEnv(name: string, options: ExampleEnvOptions = {}): Examp
     });
     app = started;
     server = await listen(
-      serveFetch(async (request) => {
-        if (!clock) return started.fetch(request);
+      serveFetch(async (request, connection) => {
+        if (!clock) return started.fetch(request, connection);
         const url = new URL(request.url);
-        if (url.pathname !== "/__test/clock") return started.fetch(request);
+        if (url.pathname !== "/__test/clock") return started.fetch(request, connection);
         offset += Number(url.searchParams.get("advance"));
         return new Response(null, { status: 204 });
       }),

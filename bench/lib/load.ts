@@ -115,7 +115,11 @@ export async function runSide(side: Side, settings: LoadSettings): Promise<Round
       );
     }
     requests += r.requests.total;
-    seconds += r.duration / results.length;
+    // A count-based turn ends at autocannon's next one-second tick, not at its last answer, so its
+    // `duration` is a whole number of seconds (a turn of 5 requests "took" 1 s: 5 req/s per
+    // connection, the next turn sized 5 again). A closed loop of one connection is busy for the
+    // sum of its latencies: that is the turn's time.
+    seconds += (amount === undefined ? r.duration : (r.requests.total * r.latency.mean) / 1000) / results.length;
     p50 = Math.max(p50, r.latency.p50);
     p99 = Math.max(p99, r.latency.p99);
   }

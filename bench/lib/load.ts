@@ -51,11 +51,16 @@ function instance(
   amount?: number,
 ) {
   const url = new URL(side.url);
+  // Wall time from the start to the last answer: an amount run ends at autocannon's next
+  // one-second tick, not at its last answer, so its own `duration` is a whole number of seconds.
+  const started = performance.now();
+  let answered = started;
   const onResponse = (status: number, body: string, _context: unknown, headers: Record<string, string | string[]>) => {
+    answered = performance.now();
     if ((status < 200 || status > 299) && firstFailure === undefined) firstFailure = `${status} ${body.slice(0, 200)}`;
     perConnection?.onResponse?.(status, headers);
   };
-  return autocannon({
+  const run = autocannon({
     url: url.origin,
     connections,
     // A count instead of a duration ends the turn after the last answer, not in the middle of a
@@ -82,6 +87,7 @@ function instance(
       } as never,
     ],
   });
+  return run.then((result) => ({ result, seconds: amount === undefined ? result.duration : (answered - started) / 1000 }));
 }
 
 /**
@@ -107,7 +113,7 @@ export async function runSide(side: Side, settings: LoadSettings): Promise<Round
   let seconds = 0;
   let p50 = 0;
   let p99 = 0;
-  for (const r of results) {
+  for (const { result: r, seconds: turnSeconds } of results) {
     const failed = r.errors + r.timeouts + r.non2xx;
     if (failed > 0) {
       throw new Error(
@@ -115,11 +121,7 @@ export async function runSide(side: Side, settings: LoadSettings): Promise<Round
       );
     }
     requests += r.requests.total;
-    // A count-based turn ends at autocannon's next one-second tick, not at its last answer, so its
-    // `duration` is a whole number of seconds (a turn of 5 requests "took" 1 s: 5 req/s per
-    // connection, the next turn sized 5 again). A closed loop of one connection is busy for the
-    // sum of its latencies: that is the turn's time.
-    seconds += (amount === undefined ? r.duration : (r.requests.total * r.latency.mean) / 1000) / results.length;
+    seconds += turnSeconds / results.length;
     p50 = Math.max(p50, r.latency.p50);
     p99 = Math.max(p99, r.latency.p99);
   }

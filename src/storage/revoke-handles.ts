@@ -6,12 +6,10 @@
 import { sql } from "drizzle-orm";
 import type { RevokedSession, SessionStore } from "../core/store.js";
 import type { AnyPgDatabase } from "./migrate.js";
+import { pruneLog } from "./revoke.js";
 import { rowsOf } from "./rows.js";
 import { sessionkitRevocations as revocations, sessionkitSessions as sessions } from "./schema.js";
 import { ts } from "./values.js";
-
-/** Log entries a revocation prunes beyond twice the number it logs (as the single revocation does). */
-const PRUNE_EXTRA = 16;
 
 type RevokeHandlesInput = Parameters<NonNullable<SessionStore["revokeHandles"]>>[0];
 
@@ -35,16 +33,7 @@ export async function revokeHandles(
   // handle in the 0.1 format `<handle>:<log id>` (every listener version reads it, and each stays
   // far below the 8000-byte payload limit); all of them go out with the one commit, which takes
   // the notify lock once for the whole batch.
-  const prune =
-    pruneBefore === undefined
-      ? sql``
-      : sql`, pruned AS (
-          DELETE FROM ${revocations} WHERE ${revocations.id} IN (
-            SELECT ${revocations.id} FROM ${revocations} WHERE ${revocations.revokedAt} < ${ts(pruneBefore)}
-            ORDER BY ${revocations.revokedAt} LIMIT (SELECT 2 * count(*) + ${PRUNE_EXTRA} FROM deleted)
-            FOR UPDATE SKIP LOCKED
-          )
-        )`;
+  const prune = pruneLog(pruneBefore);
   const result = await db.execute(sql`
     WITH deleted AS (${deleted}),
     logged AS (

@@ -1,7 +1,7 @@
 // The store's writes that can announce on the revocation channel: ending sessions and clearing
 // claims, each one statement that, with "notify", also logs and NOTIFYs when it commits.
 
-import { and, eq, gt, lte, ne, sql } from "drizzle-orm";
+import { type SQL, and, eq, gt, lte, ne, sql } from "drizzle-orm";
 import type { RevokeInput, RevokedSession, SessionStore } from "../core/store.js";
 import type { AnyPgDatabase } from "./migrate.js";
 import { rowsOf } from "./rows.js";
@@ -25,21 +25,8 @@ export async function revokeSessions(db: AnyPgDatabase, { by, now, notifyChannel
     return db.delete(sessions).where(target).returning({ handle: sessions.handle, userId: sessions.userId });
   }
   // Delete, log and announce in one statement: NOTIFY is delivered when it commits. The same
-  // statement prunes log entries no listener needs any more, twice as many as it logs (and a
-  // few), oldest first through the revoked_at index: the log stays bounded by rate × window.
-  // (Without SKIP LOCKED, concurrent revocations all chose the same oldest rows, and only one
-  // of them deleted anything: measured, the log outgrew its window at 500 revocations/s.)
-  const prune =
-    pruneBefore === undefined
-      ? sql``
-      : sql`, pruned AS (
-          DELETE FROM ${revocations} WHERE ${revocations.id} IN (
-            SELECT ${revocations.id} FROM ${revocations} WHERE ${revocations.revokedAt} < ${ts(pruneBefore)}
-            ORDER BY ${revocations.revokedAt} LIMIT (SELECT 2 * count(*) + ${PRUNE_EXTRA} FROM deleted)
-            -- Concurrent revocations take different entries instead of queueing on the same oldest ones.
-            FOR UPDATE SKIP LOCKED
-          )
-        )`;
+  // statement prunes log entries no listener needs any more (pruneLog below).
+  const prune = pruneLog(pruneBefore);
   const result = await db.execute(sql`
         WITH deleted AS (DELETE FROM ${sessions} WHERE ${target} RETURNING ${sessions.handle}, ${sessions.userId}),
         logged AS (
@@ -79,4 +66,23 @@ export async function clearClaims(
         UNION ALL
         SELECT NULL FROM (SELECT pg_notify(${notifyChannel}, ${notice})) AS announced`);
   return rowsOf<{ handle: string | null }>(result).flatMap((r) => (r.handle === null ? [] : [r.handle]));
+}
+
+/**
+ * The `pruned` CTE of a revocation statement (empty without `pruneBefore`): deletes up to twice as
+ * many log entries older than `pruneBefore` as the statement's `deleted` CTE removed sessions
+ * (and a few), oldest first through the revoked_at index, so the log stays bounded by rate ×
+ * window. Concurrent revocations take different entries (SKIP LOCKED) instead of queueing on the
+ * same oldest ones: without it, measured, the log outgrew its window at 500 revocations/s.
+ */
+export function pruneLog(pruneBefore: Date | undefined): SQL {
+  return pruneBefore === undefined
+    ? sql``
+    : sql`, pruned AS (
+          DELETE FROM ${revocations} WHERE ${revocations.id} IN (
+            SELECT ${revocations.id} FROM ${revocations} WHERE ${revocations.revokedAt} < ${ts(pruneBefore)}
+            ORDER BY ${revocations.revokedAt} LIMIT (SELECT 2 * count(*) + ${PRUNE_EXTRA} FROM deleted)
+            FOR UPDATE SKIP LOCKED
+          )
+        )`;
 }

@@ -6,10 +6,9 @@
 import { sql } from "drizzle-orm";
 import type { RevokedSession, SessionStore } from "../core/store.js";
 import type { AnyPgDatabase } from "./migrate.js";
-import { pruneLog } from "./revoke.js";
+import { logAndAnnounce } from "./revoke.js";
 import { rowsOf } from "./rows.js";
-import { sessionkitRevocations as revocations, sessionkitSessions as sessions } from "./schema.js";
-import { ts } from "./values.js";
+import { sessionkitSessions as sessions } from "./schema.js";
 
 type RevokeHandlesInput = Parameters<NonNullable<SessionStore["revokeHandles"]>>[0];
 
@@ -29,17 +28,7 @@ export async function revokeHandles(
     const result = await db.execute(sql`WITH deleted AS (${deleted}) SELECT handle, user_id FROM deleted`);
     return rowsOf<{ handle: string; user_id: string }>(result).map((r) => ({ handle: r.handle, userId: r.user_id }));
   }
-  // As the single revocation: delete, log, prune and announce in one statement. One notice per
-  // handle in the 0.1 format `<handle>:<log id>` (every listener version reads it, and each stays
-  // far below the 8000-byte payload limit); all of them go out with the one commit, which takes
+  // As the single revocation (revoke.ts): all the notices go out with the one commit, which takes
   // the notify lock once for the whole batch.
-  const prune = pruneLog(pruneBefore);
-  const result = await db.execute(sql`
-    WITH deleted AS (${deleted}),
-    logged AS (
-      INSERT INTO ${revocations} (handle, revoked_at) SELECT handle, ${ts(now)} FROM deleted RETURNING id, handle
-    )${prune}
-    SELECT logged.handle, deleted.user_id, pg_notify(${notifyChannel}, logged.handle || ':' || logged.id) AS notified
-    FROM logged JOIN deleted ON deleted.handle = logged.handle`);
-  return rowsOf<{ handle: string; user_id: string }>(result).map((r) => ({ handle: r.handle, userId: r.user_id }));
+  return logAndAnnounce(db, deleted, { now, notifyChannel, pruneBefore });
 }

@@ -24,17 +24,8 @@ export async function revokeSessions(db: AnyPgDatabase, { by, now, notifyChannel
   if (notifyChannel === undefined) {
     return db.delete(sessions).where(target).returning({ handle: sessions.handle, userId: sessions.userId });
   }
-  // Delete, log and announce in one statement: NOTIFY is delivered when it commits. The same
-  // statement prunes log entries no listener needs any more (pruneLog below).
-  const prune = pruneLog(pruneBefore);
-  const result = await db.execute(sql`
-        WITH deleted AS (DELETE FROM ${sessions} WHERE ${target} RETURNING ${sessions.handle}, ${sessions.userId}),
-        logged AS (
-          INSERT INTO ${revocations} (handle, revoked_at) SELECT handle, ${ts(now)} FROM deleted RETURNING id, handle
-        )${prune}
-        SELECT logged.handle, deleted.user_id, pg_notify(${notifyChannel}, logged.handle || ':' || logged.id) AS notified
-        FROM logged JOIN deleted ON deleted.handle = logged.handle`);
-  return rowsOf<{ handle: string; user_id: string }>(result).map((r) => ({ handle: r.handle, userId: r.user_id }));
+  const deleted = sql`DELETE FROM ${sessions} WHERE ${target} RETURNING ${sessions.handle}, ${sessions.userId}`;
+  return logAndAnnounce(db, deleted, { now, notifyChannel, pruneBefore });
 }
 
 /** `SessionStore.clearClaims`: drops claim keys from a user's live sessions; with a channel, announces `notice`. */
@@ -69,20 +60,36 @@ export async function clearClaims(
 }
 
 /**
- * The `pruned` CTE of a revocation statement (empty without `pruneBefore`): deletes up to twice as
- * many log entries older than `pruneBefore` as the statement's `deleted` CTE removed sessions
- * (and a few), oldest first through the revoked_at index, so the log stays bounded by rate ×
- * window. Concurrent revocations take different entries (SKIP LOCKED) instead of queueing on the
- * same oldest ones: without it, measured, the log outgrew its window at 500 revocations/s.
+ * A revocation statement under "notify", around its `deleted` CTE (`DELETE … RETURNING handle,
+ * user_id`): delete, log and announce in one statement, so NOTIFY is delivered when it commits;
+ * one notice per handle in the 0.1 format `<handle>:<log id>` (every listener version reads it).
+ * The same statement prunes log entries no listener needs any more: up to twice as many older
+ * than `pruneBefore` as it deleted sessions (and a few), oldest first through the revoked_at
+ * index, so the log stays bounded by rate × window. Concurrent revocations take different entries
+ * (SKIP LOCKED) instead of queueing on the same oldest ones: without it, measured, the log
+ * outgrew its window at 500 revocations/s.
  */
-export function pruneLog(pruneBefore: Date | undefined): SQL {
-  return pruneBefore === undefined
-    ? sql``
-    : sql`, pruned AS (
+export async function logAndAnnounce(
+  db: AnyPgDatabase,
+  deleted: SQL,
+  { now, notifyChannel, pruneBefore }: { now: Date; notifyChannel: string; pruneBefore?: Date | undefined },
+): Promise<RevokedSession[]> {
+  const prune =
+    pruneBefore === undefined
+      ? sql``
+      : sql`, pruned AS (
           DELETE FROM ${revocations} WHERE ${revocations.id} IN (
             SELECT ${revocations.id} FROM ${revocations} WHERE ${revocations.revokedAt} < ${ts(pruneBefore)}
             ORDER BY ${revocations.revokedAt} LIMIT (SELECT 2 * count(*) + ${PRUNE_EXTRA} FROM deleted)
             FOR UPDATE SKIP LOCKED
           )
         )`;
+  const result = await db.execute(sql`
+    WITH deleted AS (${deleted}),
+    logged AS (
+      INSERT INTO ${revocations} (handle, revoked_at) SELECT handle, ${ts(now)} FROM deleted RETURNING id, handle
+    )${prune}
+    SELECT logged.handle, deleted.user_id, pg_notify(${notifyChannel}, logged.handle || ':' || logged.id) AS notified
+    FROM logged JOIN deleted ON deleted.handle = logged.handle`);
+  return rowsOf<{ handle: string; user_id: string }>(result).map((r) => ({ handle: r.handle, userId: r.user_id }));
 }

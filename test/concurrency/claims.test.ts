@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claim } from "../../src/index.js";
 import { testClock } from "../helpers/clock.js";
 import { type TestDb, availableKinds, createTestDb } from "../helpers/db.js";
-import { type Instance, openInstance, requestFrom, uniqueChannel, until, waitLive } from "./instances.js";
+import { type Instance, openLivePair, requestFrom, uniqueChannel, until } from "./instances.js";
 
 describe.each(availableKinds)("refreshClaimsForUser across instances on %s", (kind) => {
   let db: TestDb;
@@ -25,11 +25,7 @@ describe.each(availableKinds)("refreshClaimsForUser across instances on %s", (ki
       antiCsrf: "none" as const,
       claims: [roles],
     };
-    a = openInstance(db, "A", options);
-    b = openInstance(db, "B", options);
-    const probe = new Headers();
-    await a.sessions.createNewSession({ userId: "probe" }, probe);
-    await Promise.all([waitLive(a, requestFrom(probe)), waitLive(b, requestFrom(probe))]);
+    [a, b] = await openLivePair(db, options);
   });
   afterAll(async () => {
     await a?.close();

@@ -24,6 +24,24 @@ const suffix = () => Math.random().toString(36).slice(2, 8);
 /** A channel of our own, so test files sharing one Postgres do not hear each other. */
 export const uniqueChannel = () => `sk_conc_${suffix()}`;
 
+/**
+ * Instances "A" and "B" on one database with the same options, both listening: a probe session
+ * from A is refused or accepted live on each (`waitLive`). On a failed start both are closed.
+ */
+export async function openLivePair(db: TestDb, options: Omit<CreateSessionsOptions, "store">): Promise<[Instance, Instance]> {
+  const a = openInstance(db, "A", options);
+  const b = openInstance(db, "B", options);
+  try {
+    const probe = new Headers();
+    await a.sessions.createNewSession({ userId: "probe" }, probe);
+    await Promise.all([waitLive(a, requestFrom(probe)), waitLive(b, requestFrom(probe))]);
+  } catch (error) {
+    await Promise.allSettled([a.close(), b.close()]);
+    throw error;
+  }
+  return [a, b];
+}
+
 /** Fast reconnection for tests (the defaults are for production). */
 export const fastTimings: ListenTimings = { backoffMs: [50, 100, 200], heartbeatMs: 200, heartbeatTimeoutMs: 300, listenTimeoutMs: 2000 };
 

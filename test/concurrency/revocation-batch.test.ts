@@ -7,7 +7,7 @@ import { isSessionError } from "../../src/index.js";
 import { drizzleStore } from "../../src/storage/index.js";
 import { testClock } from "../helpers/clock.js";
 import { type TestDb, availableKinds, createTestDb } from "../helpers/db.js";
-import { type Instance, openInstance, requestFrom, uniqueChannel, until, verifyCounted, waitLive } from "./instances.js";
+import { type Instance, openLivePair, requestFrom, uniqueChannel, until, verifyCounted } from "./instances.js";
 
 const TTL = 60;
 
@@ -26,11 +26,7 @@ describe.each(availableKinds)("coalesced revocations on %s", (kind) => {
       antiCsrf: "none" as const,
       accessTokenTtl: TTL,
     };
-    a = openInstance(db, "A", options);
-    b = openInstance(db, "B", options);
-    const probe = new Headers();
-    await a.sessions.createNewSession({ userId: "probe" }, probe);
-    await Promise.all([waitLive(a, requestFrom(probe)), waitLive(b, requestFrom(probe))]);
+    [a, b] = await openLivePair(db, options);
   });
   afterAll(async () => {
     await a?.close();

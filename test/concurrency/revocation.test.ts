@@ -9,7 +9,17 @@ import { drizzleStore } from "../../src/storage/index.js";
 import type { AnyPgDatabase } from "../../src/storage/index.js";
 import { testClock } from "../helpers/clock.js";
 import { type TestDb, availableKinds, createTestDb } from "../helpers/db.js";
-import { type Instance, openInstance, requestFrom, summary, uniqueChannel, verify, verifyCounted, waitLive } from "./instances.js";
+import {
+  type Instance,
+  openLivePair,
+  openInstance,
+  requestFrom,
+  summary,
+  uniqueChannel,
+  verify,
+  verifyCounted,
+  waitLive,
+} from "./instances.js";
 
 /** The promise in API.md, held by the 95th percentile of many samples. */
 const DEADLINE_MS = 100;
@@ -49,11 +59,7 @@ describe.each(availableKinds)("revocation notify across instances on %s", (kind)
   beforeAll(async () => {
     db = await createTestDb(kind);
     const options = { revocation: "notify" as const, notifyChannel: uniqueChannel(), now: clock.now, antiCsrf: "none" as const };
-    a = openInstance(db, "A", options);
-    b = openInstance(db, "B", options);
-    const probe = new Headers();
-    await a.sessions.createNewSession({ userId: "probe" }, probe);
-    await Promise.all([waitLive(a, requestFrom(probe)), waitLive(b, requestFrom(probe))]);
+    [a, b] = await openLivePair(db, options);
   });
   afterAll(async () => {
     await a?.close();

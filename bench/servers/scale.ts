@@ -11,6 +11,8 @@ import { env, json, openDb, readBody, type Route, serveRoutes } from "./common.j
 
 const bench = await openDb();
 const rows = Number(env("BENCH_SCALE_ROWS"));
+const layout = { shape: env("BENCH_SCALE_HANDLES") === "v4" ? "v4" : "v7", baseMs: Number(env("BENCH_SCALE_BASE_MS")) } as const;
+const handleOf = (n: number) => generatedHandle(n, layout);
 const users = Math.max(1, Math.floor(rows / SESSIONS_PER_USER));
 const store = drizzleStore(bench.db);
 const onWarning = (message: string) => console.error(`[scale] ${message}`);
@@ -149,7 +151,7 @@ const routes: Record<string, Route> = {
   async "POST /rotate"(_req, res) {
     const now = new Date();
     const row = await store.rotateRefresh({
-      handle: generatedHandle(liveRow()),
+      handle: handleOf(liveRow()),
       presentedHash: "not-the-current-hash",
       // A generation the row never reached counts as current (a lost rotation): the row rotates.
       nextGeneration: 1_000_000_000,
@@ -175,12 +177,12 @@ const routes: Record<string, Route> = {
   },
   /** Revokes the next generated session of the revocation range (logged and announced: "notify"). */
   async "POST /revoke"(_req, res) {
-    const revoked = await revoker.revokeSession(generatedHandle(nextRevocation++));
+    const revoked = await revoker.revokeSession(handleOf(nextRevocation++));
     json(res, {}, revoked ? 200 : 404);
   },
   /** The same, each revocation its own statement and commit (no coalescing): the before. */
   async "POST /revoke-unbatched"(_req, res) {
-    const revoked = await revokerUnbatched.revokeSession(generatedHandle(nextRevocation++));
+    const revoked = await revokerUnbatched.revokeSession(handleOf(nextRevocation++));
     json(res, {}, revoked ? 200 : 404);
   },
   /** Signs out everywhere the next user of the revocation range: REVOKED_PER_USER revocations in one statement. */

@@ -17,7 +17,8 @@
 // BENCH_SCALE_SERVER=own (default) | shared (the server of DATABASE_URL, as it is configured),
 // BENCH_SCALE_SHARED_BUFFERS (own server: the settings measured, in order, default
 // "<RAM/4>MB,128MB"; the other phases run under the first), BENCH_SCALE_DIR (the own cluster's
-// directory, default <tmpdir>/sessionkit-bench-scale-pg).
+// directory, default <tmpdir>/sessionkit-bench-scale-pg), BENCH_SCALE_HANDLES=v7 (default: UUIDv7
+// handles time-ordered by created_at, as 0.2 makes them) | v4 (0.1's random handles: the upgrade).
 
 import { statfsSync } from "node:fs";
 import os from "node:os";
@@ -267,7 +268,11 @@ export async function scaleSuite(ctx: SuiteContext): Promise<Figure[]> {
 
     async function revocations() {
       const revocationRows = singleRevocationRows(revocationSeconds) + Math.ceil(1000 * revocationSeconds * 1.3);
-      await generate(small.url, smallRows + 1, revocationRows, { userPrefix: "revoked-", sessionsPerUser: REVOKED_PER_USER });
+      await generate(small.url, smallRows + 1, revocationRows, {
+        userPrefix: "revoked-",
+        sessionsPerUser: REVOKED_PER_USER,
+        handles: small.handles,
+      });
       summary.revocationLog = await revocationLog(smallServer.url, small, revocationSeconds, autovacuum === "off", log);
     }
 
@@ -318,6 +323,8 @@ export async function scaleSuite(ctx: SuiteContext): Promise<Figure[]> {
         DATABASE_URL: db.url,
         BENCH_SCHEMA: "public",
         BENCH_SCALE_ROWS: String(db.rows),
+        BENCH_SCALE_HANDLES: db.handles.shape,
+        BENCH_SCALE_BASE_MS: String(db.handles.baseMs),
         BENCH_POOL: "10",
         ...extra,
       });

@@ -2,9 +2,9 @@
 // access token under their key as SuperTokens lays them out (`{ v: value, t: fetch time in ms }`),
 // so reading one is a lookup in an already-verified token. Validators check them per request.
 
-import { withTimeout } from "./engine.js";
 import { type ClaimValidationError, SessionError } from "./errors.js";
 import type { JsonObject } from "./store.js";
+import { withTimeout } from "./timeout.js";
 
 /** Options of {@link claim}. */
 export interface ClaimOptions<T> {

@@ -4,7 +4,7 @@
 import { ClaimSet } from "./claims.js";
 import { AccessTokens, type AccessClaims, assertCustomPayload } from "./access-token.js";
 import { Diagnostics, isCrossRequestIo } from "./diagnostics.js";
-import { type RevocationReason, SessionEvents } from "./events.js";
+import { SessionEvents } from "./events.js";
 import type { CorsPolicy } from "./cors.js";
 import { base64url, hmac, timingSafeEqual } from "./encoding.js";
 import { SessionError, type SessionErrorCode, isSessionError } from "./errors.js";
@@ -16,9 +16,10 @@ import { LiveSessions } from "./live.js";
 import { notifyGuard } from "./notify.js";
 import type { ResolvedOptions } from "./options.js";
 import { type RevocationGuard, checkDatabase, trustTokens } from "./revocation.js";
-import { RevocationBatch } from "./revocation-batch.js";
-import type { JsonObject, RevokeInput } from "./store.js";
+import { Revoker } from "./revoke.js";
+import type { JsonObject } from "./store.js";
 import { Telemetry } from "./telemetry.js";
+import { withTimeout } from "./timeout.js";
 import { type IssuedAccess, TokenTransport } from "./transport.js";
 
 /** Input of `createNewSession`. */
@@ -58,23 +59,6 @@ function storeFailure(error: unknown): Error {
   return failure;
 }
 
-/** `work`, or `timeoutError()` once `ms` have passed, whichever comes first (one promise, not a race of three). */
-export function withTimeout<T>(work: Promise<T>, ms: number, timeoutError: () => Error): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(timeoutError()), ms);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
 export class Engine {
   readonly keys: KeyRing;
   readonly tokens: AccessTokens;
@@ -93,6 +77,8 @@ export class Engine {
   readonly claims: ClaimSet;
   /** Time-ordered session handles (handles.ts). */
   readonly handles: HandleClock;
+  /** Revoking sessions in the store and in this process (revoke.ts); this engine's own store. */
+  readonly revoker: Revoker = new Revoker(this);
 
   constructor(
     readonly options: ResolvedOptions,
@@ -284,73 +270,6 @@ export class Engine {
       if (sent === undefined || claims.antiCsrfToken === undefined || !timingSafeEqual(sent, claims.antiCsrfToken)) {
         throw this.error("TRY_REFRESH_TOKEN", "anti-CSRF check failed: the anti-csrf header is missing or wrong");
       }
-    }
-  }
-
-  /**
-   * Revokes sessions in the store and in this process; returns the revoked handles. Reports each
-   * as `revoked` (and `theft`) here, on the instance that made the call, never where it is heard.
-   */
-  async revoke(by: RevokeInput["by"], reason?: RevocationReason): Promise<string[]> {
-    const why = reason ?? ("handle" in by ? "revokedByHandle" : "revokedByUser");
-    const attributes = { "sessionkit.revocation.by": "handle" in by ? "handle" : "user", "sessionkit.revocation.reason": why };
-    return this.telemetry.operation("revoke", attributes, async (notes) => {
-      const now = this.now();
-      const batch = "handle" in by ? this.revocationBatch() : undefined;
-      const revoked = await this.run(() =>
-        batch && "handle" in by ? batch.revoke(by) : this.options.store.revoke({ by, ...this.revokeInput(now) }),
-      );
-      notes.set("sessionkit.revocation.sessions", revoked.length);
-      this.noteRevoked(revoked, now, why);
-      return revoked.map((r) => r.handle);
-    });
-  }
-
-  /** The store's revocation input: with "notify", logged, announced and pruning the log. */
-  private revokeInput(now: Date): Omit<RevokeInput, "by"> {
-    const notifyChannel = this.options.revocation === "notify" ? this.options.notifyChannel : undefined;
-    return { now, notifyChannel, pruneBefore: notifyChannel === undefined ? undefined : this.revocationLogStart(now) };
-  }
-
-  #batch: RevocationBatch | undefined;
-  /**
-   * "notify" on a store that can revoke several handles at once: concurrent single revocations
-   * share one commit (revocation-batch.ts). Each write keeps its own time limit, so a hung one
-   * cannot hold the queue behind it; each caller's `run` keeps the caller's own.
-   */
-  private revocationBatch(): RevocationBatch | undefined {
-    const { store, revocation, storeTimeoutMs } = this.options;
-    if (revocation !== "notify" || !store.revokeHandles) return undefined;
-    const limit = <T>(work: Promise<T>) =>
-      withTimeout(work, storeTimeoutMs, () => new Error(`session store did not answer within ${storeTimeoutMs} ms`));
-    this.#batch ??= new RevocationBatch(
-      (target) => limit(store.revoke({ by: target, ...this.revokeInput(this.now()) })),
-      (targets) => limit(store.revokeHandles?.({ targets, ...this.revokeInput(this.now()) }) ?? Promise.resolve([])),
-    );
-    return this.#batch;
-  }
-
-  /**
-   * Sessions the store has ended (a revocation, or a sign-in beyond `maxSessionsPerUser`): refused
-   * here at once, and reported; an evicted session's own device goes into its `revoked` event.
-   */
-  noteRevoked(
-    revoked: ReadonlyArray<{ handle: string; userId: string; ip?: string | undefined; userAgent?: string | undefined }>,
-    now: Date,
-    why: RevocationReason,
-  ): void {
-    this.revocation.noteRevoked(revoked.map((r) => r.handle));
-    this.telemetry.revoked(why, revoked.length);
-    for (const { handle, userId, ip, userAgent } of revoked) {
-      this.events.emit("revoked", {
-        handle,
-        userId,
-        at: now,
-        ...(ip === undefined ? {} : { ip }),
-        ...(userAgent === undefined ? {} : { userAgent }),
-        reason: why,
-      });
-      if (why === "theft") this.events.emit("theft", { handle, userId, at: now, reason: why });
     }
   }
 

@@ -101,7 +101,7 @@ async function startSession(
   // Sessions ended by the cap are revoked like any other (logged and notified in the same statement);
   // their events carry the evicted session's own device, the one the user sees signed out.
   if (evicted.length > 0)
-    engine.noteRevoked(
+    engine.revoker.noteRevoked(
       evicted.map((e) => ({ ...e, userId: input.userId })),
       new Date(now),
       "maxSessionsPerUser",
@@ -179,7 +179,7 @@ async function rotate(engine: Engine, request: SessionRequest, response: Session
     // this failure path only. A session that merely idled out or was revoked is not touched.
     if (options.maxLifetime !== undefined) {
       const createdBefore = new Date(now - options.maxLifetime * 1000);
-      await engine.revoke({ handle: parts.handle, createdBefore }, "maxLifetime");
+      await engine.revoker.revoke({ handle: parts.handle, createdBefore }, "maxLifetime");
     }
     throw fail("UNAUTHORISED", "the session has expired or was revoked");
   }
@@ -223,7 +223,7 @@ async function rotate(engine: Engine, request: SessionRequest, response: Session
     }
   }
   if (refreshToken === undefined) {
-    await engine.revoke({ handle: parts.handle }, "theft");
+    await engine.revoker.revoke({ handle: parts.handle }, "theft");
     throw fail("TOKEN_THEFT_DETECTED", "a refresh token was used after it had been rotated; the session is revoked");
   }
 

@@ -4,10 +4,11 @@
 import { type Claim, type ClaimValidator, assertClaims, entryIn } from "./claims.js";
 import { type AccessClaims, assertCustomPayload } from "./access-token.js";
 import type { SessionSummary } from "./devices.js";
-import { type Engine, withTimeout } from "./engine.js";
+import type { Engine } from "./engine.js";
 import { SessionError } from "./errors.js";
 import type { ResponseWriter } from "./http.js";
 import type { JsonObject } from "./store.js";
+import { withTimeout } from "./timeout.js";
 
 /** Without a locking store: how often `modifySessionData` retries after losing a race. */
 const MODIFY_ATTEMPTS = 50;
@@ -189,13 +190,13 @@ export class Session<P extends JsonObject = JsonObject> {
 
   /** Revokes every other session of this user (notified like any revocation); returns their handles. One store call. */
   async revokeOtherSessions(): Promise<string[]> {
-    return this.#engine.revoke({ userId: this.#claims.userId, exceptHandle: this.#claims.handle });
+    return this.#engine.revoker.revoke({ userId: this.#claims.userId, exceptHandle: this.#claims.handle });
   }
 
   /** Deletes the session and clears its cookies on this response. One store call. */
   async revokeSession(): Promise<void> {
     this.#writer.assertOpen("revoke the session");
-    await this.#engine.revoke({ handle: this.#claims.handle }, "signOut");
+    await this.#engine.revoker.revoke({ handle: this.#claims.handle }, "signOut");
     this.#writer.assertOpen("revoke the session");
     this.#engine.transport.clear(this.#writer);
   }

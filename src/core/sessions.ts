@@ -184,8 +184,8 @@ function sessionsOn<P extends JsonObject>(engine: Engine, cors: CorsState): Sess
       return handleRequest(engine, cors.policy, request);
     },
     middleware: () => nodeMiddleware(engine, () => cors.policy),
-    revokeSession: async (handle) => (await engine.revoke({ handle: String(handle) })).length > 0,
-    revokeAllSessionsForUser: (userId) => engine.revoke({ userId: String(userId) }),
+    revokeSession: async (handle) => (await engine.revoker.revoke({ handle: String(handle) })).length > 0,
+    revokeAllSessionsForUser: (userId) => engine.revoker.revoke({ userId: String(userId) }),
     refreshClaimsForUser: (userId) => refreshClaimsForUser(engine, String(userId)),
     getAllSessionHandlesForUser: (userId) => engine.run(() => store.listHandles(String(userId), now())),
     listSessions: (userId) => engine.run(() => store.listSessions(String(userId), now())),

@@ -1,8 +1,9 @@
-// The refresh and updateJWTPayload paths step by step: each step of what the HTTP route does,
+// The refresh, updateJWTPayload and sign-in paths step by step: each step of what the HTTP route does,
 // called on its own many times in one process (CPU µs per call, this process, all threads), next
 // to the bare statement the bench compares against. Explains where the HTTP ratio's extra server
 // CPU goes; not part of `npm run bench`. With DATABASE_URL the store steps run on Postgres.
-// Usage: [DATABASE_URL=…] npx tsx bench/steps.ts [--n=5000]
+// Sign-in is paired with the "jose + refresh row" peer's steps (lib/signin-steps.ts).
+// Usage: [DATABASE_URL=…] npx tsx bench/steps.ts [--n=5000] [--path=all|refresh|signin]
 
 import { type IncomingMessage, ServerResponse } from "node:http";
 import { Writable } from "node:stream";
@@ -18,9 +19,10 @@ import { mintRefreshToken, nextSecret, openRefreshToken } from "../src/core/refr
 import { createSessions } from "../src/index.js";
 import { drizzleStore } from "../src/storage/index.js";
 import { createBenchSchema } from "./lib/database.js";
+import { type PairedRow, signInSteps } from "./lib/signin-steps.js";
 import { BENCH_SECRET, openDb } from "./servers/common.js";
 
-const { values } = parseArgs({ options: { n: { type: "string", default: "5000" } } });
+const { values } = parseArgs({ options: { n: { type: "string", default: "5000" }, path: { type: "string", default: "all" } } });
 const N = Number(values.n);
 const url = process.env.DATABASE_URL;
 const schema = url ? await createBenchSchema(url) : undefined;
@@ -72,6 +74,11 @@ try {
     const used = process.cpuUsage(cpu);
     rows.push([name, wall, (used.user + used.system) / n]);
   }
+  const cpuOf = async (fn: () => unknown) => {
+    await measure("", fn);
+    return (rows.pop() as [string, number, number])[2];
+  };
+  const paired: PairedRow[] = values.path === "refresh" ? [] : await signInSteps(bench, sessions, engine, nodeResponse, cpuOf);
   const key = await engine.keys.refreshKey();
   const parts = (await openRefreshToken(key, refreshValue())) as NonNullable<Awaited<ReturnType<typeof openRefreshToken>>>;
   const nonce = options.randomBytes(32);
@@ -79,127 +86,136 @@ try {
   const now = Date.now();
 
   // --- refresh ---
-  await measure("refresh: whole refreshSession (fetch Headers)", async () => {
-    const h = new Headers();
-    await sessions.refreshSession(refreshRequest(), h);
-    refresh = cookieOf("sRefreshToken", h);
-  });
-  const middleware = sessions.middleware();
-  await measure("refresh: whole middleware to a Node response", async () => {
-    const res = nodeResponse();
-    await middleware(refreshRequest() as never, res as never);
-    const line = (res.getHeader("set-cookie") as string[]).find((c) => c.startsWith("sRefreshToken="));
-    refresh = line?.split(";")[0] ?? refresh;
-  });
-  await measure("  route: requestMethod + requestPath", () => {
-    const r = refreshRequest();
-    return requestMethod(r) + requestPath(r);
-  });
-  await measure("  cookies: duplicate check + refreshTokenOf", () => {
-    const r = refreshRequest();
-    refuseDuplicateCookies(options, engine.transport, r, new ResponseWriter(new Headers()));
-    return refreshTokenOf(r, options.tokenTransfer);
-  });
-  await measure("  engine.run(keys.refreshKey())", () => engine.run(() => engine.keys.refreshKey()));
-  await measure("  openRefreshToken (parse + HMAC)", () => openRefreshToken(key, refreshValue()));
-  await measure("  nextSecret + mintRefreshToken (2 HMAC)", async () =>
-    mintRefreshToken(key, { handle, generation: 2, secret: await nextSecret(key, parts.secret, nonce) }),
-  );
-  // The rotation against a row that stays current: presented = its hash, so it rotates each time.
-  let presented = (
-    await bench.query<{ refresh_hash: string }>("SELECT refresh_hash FROM sessionkit_sessions WHERE handle = $1", [handle])
-  )[0]?.refresh_hash as string;
-  let gen = parts.generation + 100;
-  await measure("  store.rotateRefresh (drizzle, postgres.js)", async () => {
-    const nextHash = base64url(options.randomBytes(32));
-    await engine.run(() =>
-      options.store.rotateRefresh({
-        handle,
-        presentedHash: presented,
-        nextHash,
-        nextNonce: base64url(nonce),
-        nextGeneration: ++gen,
-        now: new Date(),
-        expiresAt: new Date(Date.now() + 1e9),
-      }),
+  if (values.path !== "signin") {
+    await measure("refresh: whole refreshSession (fetch Headers)", async () => {
+      const h = new Headers();
+      await sessions.refreshSession(refreshRequest(), h);
+      refresh = cookieOf("sRefreshToken", h);
+    });
+    const middleware = sessions.middleware();
+    await measure("refresh: whole middleware to a Node response", async () => {
+      const res = nodeResponse();
+      await middleware(refreshRequest() as never, res as never);
+      const line = (res.getHeader("set-cookie") as string[]).find((c) => c.startsWith("sRefreshToken="));
+      refresh = line?.split(";")[0] ?? refresh;
+    });
+    await measure("  route: requestMethod + requestPath", () => {
+      const r = refreshRequest();
+      return requestMethod(r) + requestPath(r);
+    });
+    await measure("  cookies: duplicate check + refreshTokenOf", () => {
+      const r = refreshRequest();
+      refuseDuplicateCookies(options, engine.transport, r, new ResponseWriter(new Headers()));
+      return refreshTokenOf(r, options.tokenTransfer);
+    });
+    await measure("  engine.run(keys.refreshKey())", () => engine.run(() => engine.keys.refreshKey()));
+    await measure("  openRefreshToken (parse + HMAC)", () => openRefreshToken(key, refreshValue()));
+    await measure("  nextSecret + mintRefreshToken (2 HMAC)", async () =>
+      mintRefreshToken(key, { handle, generation: 2, secret: await nextSecret(key, parts.secret, nonce) }),
     );
-    presented = nextHash;
-  });
-  await measure("  bare UPDATE … RETURNING (sql.unsafe, prepared)", () =>
-    bench.query(
-      `UPDATE sessionkit_sessions SET refresh_generation = refresh_generation + 1, rotated_at = $2::timestamptz
+    // The rotation against a row that stays current: presented = its hash, so it rotates each time.
+    let presented = (
+      await bench.query<{ refresh_hash: string }>("SELECT refresh_hash FROM sessionkit_sessions WHERE handle = $1", [handle])
+    )[0]?.refresh_hash as string;
+    let gen = parts.generation + 100;
+    await measure("  store.rotateRefresh (drizzle, postgres.js)", async () => {
+      const nextHash = base64url(options.randomBytes(32));
+      await engine.run(() =>
+        options.store.rotateRefresh({
+          handle,
+          presentedHash: presented,
+          nextHash,
+          nextNonce: base64url(nonce),
+          nextGeneration: ++gen,
+          now: new Date(),
+          expiresAt: new Date(Date.now() + 1e9),
+        }),
+      );
+      presented = nextHash;
+    });
+    await measure("  bare UPDATE … RETURNING (sql.unsafe, prepared)", () =>
+      bench.query(
+        `UPDATE sessionkit_sessions SET refresh_generation = refresh_generation + 1, rotated_at = $2::timestamptz
        WHERE handle = $1 AND expires_at > $2::timestamptz
        RETURNING user_id, jwt_payload, refresh_hash, expires_at`,
-      [handle, new Date().toISOString()],
-    ),
-  );
-  await measure("  engine.issueAccess (sign ES256)", () => engine.issueAccess("steps", handle, { n: 1 }, now, "cookie"));
-  await measure("  of which keys.signingKey()", () => engine.keys.signingKey());
-  const issued = (await engine.issueAccess("steps", handle, { n: 1 }, now, "cookie")).issued;
-  await measure("  frontToken", () => frontToken(issued.userId, issued.exp, issued.fullPayload));
-  await measure("  serializeCookie ×2", () => {
-    const a = serializeCookie("sAccessToken", issued.token, {
-      path: "/",
-      expires: new Date(now + 1e12),
-      httpOnly: true,
-      secure: false,
-      sameSite: "lax",
-    });
-    return (
-      a +
-      serializeCookie("sRefreshToken", next.token, {
-        path: "/auth/session/refresh",
-        expires: new Date(now),
+        [handle, new Date().toISOString()],
+      ),
+    );
+    await measure("  engine.issueAccess (sign ES256)", () => engine.issueAccess("steps", handle, { n: 1 }, now, "cookie"));
+    await measure("  of which keys.signingKey()", () => engine.keys.signingKey());
+    const issued = (await engine.issueAccess("steps", handle, { n: 1 }, now, "cookie")).issued;
+    await measure("  frontToken", () => frontToken(issued.userId, issued.exp, issued.fullPayload));
+    await measure("  serializeCookie ×2", () => {
+      const a = serializeCookie("sAccessToken", issued.token, {
+        path: "/",
+        expires: new Date(now + 1e12),
         httpOnly: true,
         secure: false,
         sameSite: "lax",
-      })
-    );
-  });
-  await measure("  transport.write to fetch Headers", () =>
-    engine.transport.write(new ResponseWriter(new Headers()), issued, { token: next.token, expiresAt: new Date(now + 1e9) }),
-  );
-  await measure("  transport.write to a Node response", () =>
-    engine.transport.write(new ResponseWriter(nodeResponse()), issued, { token: next.token, expiresAt: new Date(now + 1e9) }),
-  );
-  await measure("  nodeResponse() (bench harness only)", () => nodeResponse());
-  await measure("  a fetch Response built and read back (0.2 middleware)", async () => {
-    const headers = new Headers();
-    engine.transport.write(new ResponseWriter(headers), issued, { token: next.token, expiresAt: new Date(now + 1e9) });
-    headers.set("content-type", "application/json; charset=utf-8");
-    headers.set("cache-control", "no-store");
-    const response = new Response(JSON.stringify({}), { status: 200, headers });
-    const res = nodeResponse();
-    response.headers.forEach((value, name) => {
-      if (name !== "set-cookie") res.setHeader(name, value);
+      });
+      return (
+        a +
+        serializeCookie("sRefreshToken", next.token, {
+          path: "/auth/session/refresh",
+          expires: new Date(now),
+          httpOnly: true,
+          secure: false,
+          sameSite: "lax",
+        })
+      );
     });
-    res.setHeader("set-cookie", response.headers.getSetCookie());
-    return response.text();
-  });
+    await measure("  transport.write to fetch Headers", () =>
+      engine.transport.write(new ResponseWriter(new Headers()), issued, { token: next.token, expiresAt: new Date(now + 1e9) }),
+    );
+    await measure("  transport.write to a Node response", () =>
+      engine.transport.write(new ResponseWriter(nodeResponse()), issued, { token: next.token, expiresAt: new Date(now + 1e9) }),
+    );
+    await measure("  nodeResponse() (bench harness only)", () => nodeResponse());
+    await measure("  a fetch Response built and read back (0.2 middleware)", async () => {
+      const headers = new Headers();
+      engine.transport.write(new ResponseWriter(headers), issued, { token: next.token, expiresAt: new Date(now + 1e9) });
+      headers.set("content-type", "application/json; charset=utf-8");
+      headers.set("cache-control", "no-store");
+      const response = new Response(JSON.stringify({}), { status: 200, headers });
+      const res = nodeResponse();
+      response.headers.forEach((value, name) => {
+        if (name !== "set-cookie") res.setHeader(name, value);
+      });
+      res.setHeader("set-cookie", response.headers.getSetCookie());
+      return response.text();
+    });
 
-  // --- updateJWTPayload ---
-  let token = access;
-  await measure("payload: getSession + updateJWTPayload", async () => {
-    const h = new Headers();
-    const s = await sessions.getSession({ method: "POST", headers: { cookie: token, rid: "x" } }, h);
-    await s.updateJWTPayload({ n: 2 });
-    token = cookieOf("sAccessToken", h);
-  });
-  await measure("  getSession (cached token)", () =>
-    sessions.getSession({ method: "POST", headers: { cookie: token, rid: "x" } }, new Headers()),
-  );
-  await measure("  store.setJWTPayload (drizzle)", () => engine.run(() => options.store.setJWTPayload(handle, { n: 3 }, new Date())));
-  await measure("  bare UPDATE jwt_payload", () =>
-    bench.query(
-      "UPDATE sessionkit_sessions SET jwt_payload = $1::text::jsonb WHERE handle = $2 AND expires_at > $3::timestamptz RETURNING handle",
-      [JSON.stringify({ n: 3 }), handle, new Date().toISOString()],
-    ),
-  );
-  await measure("  Object.entries/filter claims + assertCustomPayload", () => created.getJWTPayload());
-
+    // --- updateJWTPayload ---
+    let token = access;
+    await measure("payload: getSession + updateJWTPayload", async () => {
+      const h = new Headers();
+      const s = await sessions.getSession({ method: "POST", headers: { cookie: token, rid: "x" } }, h);
+      await s.updateJWTPayload({ n: 2 });
+      token = cookieOf("sAccessToken", h);
+    });
+    await measure("  getSession (cached token)", () =>
+      sessions.getSession({ method: "POST", headers: { cookie: token, rid: "x" } }, new Headers()),
+    );
+    await measure("  store.setJWTPayload (drizzle)", () => engine.run(() => options.store.setJWTPayload(handle, { n: 3 }, new Date())));
+    await measure("  bare UPDATE jwt_payload", () =>
+      bench.query(
+        "UPDATE sessionkit_sessions SET jwt_payload = $1::text::jsonb WHERE handle = $2 AND expires_at > $3::timestamptz RETURNING handle",
+        [JSON.stringify({ n: 3 }), handle, new Date().toISOString()],
+      ),
+    );
+    await measure("  Object.entries/filter claims + assertCustomPayload", () => created.getJWTPayload());
+  }
   console.log(`${bench.kind}, ES256, ${N} calls each, one at a time (CPU = this process, all threads)\n`);
   console.log(`${"step".padEnd(56)} ${"wall µs".padStart(9)} ${"CPU µs".padStart(9)}`);
   for (const [name, wall, cpu] of rows) console.log(`${name.padEnd(56)} ${wall.toFixed(1).padStart(9)} ${cpu.toFixed(1).padStart(9)}`);
+  if (paired.length > 0) {
+    const cell = (v: number | undefined) => (v === undefined ? "—" : v.toFixed(1)).padStart(11);
+    console.log(
+      `\n${"sign-in step (CPU µs): sessionkit | jose + refresh row".padEnd(60)} ${"sessionkit".padStart(11)} ${"peer".padStart(11)} ${"diff".padStart(11)}`,
+    );
+    for (const [name, a, b] of paired)
+      console.log(`${name.padEnd(60)} ${cell(a)} ${cell(b)} ${cell(a === undefined ? undefined : a - (b ?? 0))}`);
+  }
   await sessions.close();
   await bench.close();
 } finally {

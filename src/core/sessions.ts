@@ -13,7 +13,8 @@ import type { SessionRequest, SessionResponse } from "./http.js";
 import type { PublicJwk } from "./keys.js";
 import { createNewSession, refreshSession } from "./lifecycle.js";
 import { type AntiCsrfMode, type CorsOptions, type CreateSessionsOptions, type RevocationMode, resolveOptions } from "./options.js";
-import { Session, assertJson, modifyData } from "./session.js";
+import { Session } from "./session.js";
+import { assertJson, modifyData } from "./session-data.js";
 import { assertCustomPayload } from "./access-token.js";
 import type { JsonObject, SessionStore } from "./store.js";
 

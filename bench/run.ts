@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { killServersNow, profileChildrenInto, repoRoot, startServer, stopServers } from "./lib/children.js";
+import { killServersNow, pinSides, profileChildrenInto, repoRoot, startServer, stopServers } from "./lib/children.js";
 import { type BenchSchema, createBenchSchema } from "./lib/database.js";
 import { chartSvg } from "./lib/chart.js";
 import type { DbKind, Figure, MemoryFigure, SizeFigure, SuiteContext } from "./lib/figures.js";
@@ -114,6 +114,8 @@ process.once("exit", killServersNow);
 
 async function main(): Promise<void> {
   const started = performance.now();
+  const pinning = pinSides();
+  log(pinning);
   const report: Report = {
     date: new Date().toISOString(),
     machine: machine(),
@@ -184,7 +186,7 @@ async function main(): Promise<void> {
   if (args.json) {
     log(`\n${table(report)}`);
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  } else console.log(`\n${table(report)}`);
+  } else console.log(`\n${table(report)}\n${pinning}`);
   if (write) {
     writeResults(`${repoRoot}bench/RESULTS.md`, report);
     // The recorded run as data, and its chart drawn from that data (`npm run bench:chart` redraws it).

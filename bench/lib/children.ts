@@ -1,7 +1,9 @@
 // Bench servers as child processes: started with tsx, ready when they report their port over
 // IPC, and always stopped, on success, failure or Ctrl-C (they also exit when we disappear).
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -15,6 +17,29 @@ export interface Child {
 const running = new Set<ChildProcess>();
 let profileDir: string | undefined;
 
+const TASKSET = "/usr/bin/taskset";
+/** The core bench servers are started on, once `pinSides()` pinned this process to core 0. */
+let serverCore: number | undefined;
+
+/**
+ * Pins the load generator (this process, autocannon's event loop) to core 0 and the bench servers
+ * started from now on to core 1, so the two sides of a ratio no longer fight over one core.
+ * Only on Linux with 2+ cores and /usr/bin/taskset; BENCH_PIN=0 switches it off. Postgres and the
+ * non-server children (memory run) are not pinned. Returns the line the bench prints.
+ */
+export function pinSides(): string {
+  if (process.env.BENCH_PIN === "0") return "pinning: off (BENCH_PIN=0)";
+  if (process.platform !== "linux" || os.availableParallelism() < 2 || !existsSync(TASKSET))
+    return "pinning: off (needs Linux, 2+ cores and /usr/bin/taskset)";
+  try {
+    execFileSync(TASKSET, ["-pc", "0", String(process.pid)], { stdio: "ignore" });
+  } catch (error) {
+    return `pinning: off (taskset failed: ${String(error)})`;
+  }
+  serverCore = 1;
+  return "pinning: load generator (this process) on core 0, bench servers on core 1 (taskset; BENCH_PIN=0 to switch off)";
+}
+
 /** Children started from now on write a CPU profile into `dir` when they exit. */
 export function profileChildrenInto(dir: string): void {
   profileDir = dir;
@@ -24,7 +49,10 @@ export function profileChildrenInto(dir: string): void {
 export async function startServer(name: string, file: string, env: Record<string, string>, root = repoRoot): Promise<Child> {
   // One directory per server: the tsx loader thread writes a profile of its own next to the main thread's.
   const flags = profileDir ? ["--cpu-prof", "--cpu-prof-dir", `${profileDir}/${name}`] : [];
-  const child = spawn(process.execPath, [...flags, "--import", "tsx", `bench/servers/${file}`], {
+  const argv = [process.execPath, ...flags, "--import", "tsx", `bench/servers/${file}`];
+  // taskset execs node in place: same pid, so signals, IPC and cpuOf() reach the server itself.
+  const [command, ...rest] = serverCore === undefined ? argv : [TASKSET, "-c", String(serverCore), ...argv];
+  const child = spawn(command as string, rest, {
     cwd: root,
     env: { ...process.env, ...env, NODE_ENV: "production" },
     stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -21,6 +21,10 @@ export interface Figure {
   /** Median server CPU per request (µs) of each side, when measured. */
   numeratorCpuUs?: number | undefined;
   denominatorCpuUs?: number | undefined;
+  /** Denominator CPU µs/req ÷ numerator CPU µs/req: the ratio in server CPU rather than req/s. */
+  cpuRatio?: number | undefined;
+  /** Min–max over rounds of this run's A/A figure: the noise band to read `ratio` against. */
+  band?: { min: number; max: number } | undefined;
   /** The ratio must be at least this (strictly more when `strict`). */
   target?: number;
   strict?: boolean;
@@ -80,4 +84,19 @@ export function figure(
     ...r,
     ...(target ? { target: target.min, strict: target.strict ?? false, pass } : {}),
   };
+}
+
+/**
+ * Adds, next to a figure's ratio, its server-CPU ratio (denominator ÷ numerator CPU µs/req, so
+ * higher is better as for req/s) and the A/A band of the run, also in the name the table shows.
+ * The target is still judged on the req/s ratio.
+ */
+export function withBand(f: Figure, aa: Figure | undefined): Figure {
+  const cpuRatio = f.numeratorCpuUs && f.denominatorCpuUs ? f.denominatorCpuUs / f.numeratorCpuUs : undefined;
+  const notes = [
+    ...(cpuRatio === undefined ? [] : [`CPU ratio ${cpuRatio.toFixed(2)}`]),
+    ...(aa ? [`A/A band ${aa.min.toFixed(2)}–${aa.max.toFixed(2)}`] : []),
+  ];
+  if (notes.length === 0) return f;
+  return { ...f, name: `${f.name} [${notes.join("; ")}]`, cpuRatio, ...(aa ? { band: { min: aa.min, max: aa.max } } : {}) };
 }

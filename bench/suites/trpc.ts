@@ -2,7 +2,7 @@
 
 import type { Child } from "../lib/children.js";
 import { cookieHeader, postForCookies } from "../lib/cookies.js";
-import { type Figure, type SuiteContext, figure } from "../lib/figures.js";
+import { type Figure, type SuiteContext, figure, withBand } from "../lib/figures.js";
 import { type RoundResult, type Side, probe, runInterleaved } from "../lib/load.js";
 
 const TARGETS: Record<string, number | undefined> = { none: 0.97, notify: 0.97, "check-database": 0.4 };
@@ -133,5 +133,8 @@ export async function trpcSuite(ctx: SuiteContext): Promise<Figure[]> {
       applies ? { min: target } : undefined,
     );
   });
-  return [...protection, ...informational, ...claimCost];
+  // Each protected/public ratio with its server-CPU ratio and this run's A/A band next to it.
+  const aa = informational.find((f) => f.numerator === "trpc none public again");
+  const banded = (f: Figure) => (f.numerator.endsWith(" protected") && f !== aa ? withBand(f, aa) : f);
+  return [...protection.map(banded), ...informational.map(banded), ...claimCost];
 }

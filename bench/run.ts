@@ -114,8 +114,6 @@ process.once("exit", killServersNow);
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const pinning = pinSides();
-  log(pinning);
   const report: Report = {
     date: new Date().toISOString(),
     machine: machine(),
@@ -134,6 +132,9 @@ async function main(): Promise<void> {
     sizes: [] as SizeFigure[],
     durationSeconds: 0,
   };
+  // After machine(): `nproc` counts only the cores this process may run on, one once pinned.
+  const pinning = pinSides();
+  log(pinning);
   if (args.profile) {
     const dir = `${repoRoot}bench/profiles/${report.date.replace(/[:.]/g, "-")}`;
     mkdirSync(dir, { recursive: true });

@@ -6,27 +6,9 @@
 import type { TRPCLink } from "@trpc/client";
 import type { AnyRouter } from "@trpc/server";
 import { observable } from "@trpc/server/observable";
+import { type AntiCsrfTokenStorage, type TokenStore, defaultStorage, headerTokens } from "./client-storage.js";
 
-/** Where the `anti-csrf` token (mode `via-token`) is kept between page loads. */
-export interface AntiCsrfTokenStorage {
-  get(): string | null | undefined;
-  set(token: string | null): void;
-}
-
-/** The tokens header mode hands out (`st-access-token`, `st-refresh-token`, `front-token`, `anti-csrf` response headers). */
-export interface Tokens {
-  accessToken: string;
-  refreshToken?: string;
-  frontToken?: string;
-  antiCsrf?: string;
-}
-
-/** Where a client without cookies keeps its {@link Tokens} (memory, a file, the platform's secure storage). */
-export interface TokenStore {
-  get(): Tokens | undefined | Promise<Tokens | undefined>;
-  /** `undefined` clears the store (sign-out, a session that ended). */
-  set(tokens: Tokens | undefined): void | Promise<void>;
-}
+export type { AntiCsrfTokenStorage, TokenStore, Tokens } from "./client-storage.js";
 
 /** Options of {@link sessionRefreshLink}. */
 export interface SessionRefreshLinkOptions {
@@ -75,30 +57,6 @@ export type SessionRefreshLink<TRouter extends AnyRouter = AnyRouter> = TRPCLink
   refresh(): Promise<boolean>;
 };
 
-const TOKEN_KEY = "sessionkit-anti-csrf";
-
-function defaultStorage(): AntiCsrfTokenStorage {
-  let memory: string | null = null;
-  const local = (() => {
-    try {
-      const storage = (globalThis as { localStorage?: Storage }).localStorage;
-      storage?.getItem(TOKEN_KEY);
-      return storage;
-    } catch {
-      return undefined; // storage disabled (private mode, sandboxed frame)
-    }
-  })();
-  return {
-    get: () => (local ? local.getItem(TOKEN_KEY) : memory),
-    set(token) {
-      memory = token;
-      if (!local) return;
-      if (token === null) local.removeItem(TOKEN_KEY);
-      else local.setItem(TOKEN_KEY, token);
-    },
-  };
-}
-
 /** The session code the server put in the error (`sessionErrorFormatter`), if any. */
 function sessionCode(error: unknown): unknown {
   return (error as { data?: { sessionCode?: unknown } } | null)?.data?.sessionCode;
@@ -110,60 +68,6 @@ function needsRefresh(error: unknown): boolean {
   const code = sessionCode(error);
   if (typeof code === "string") return code === "TRY_REFRESH_TOKEN";
   return e?.data?.httpStatus === 401 || e?.meta?.response?.status === 401;
-}
-
-/**
- * Header mode's bookkeeping over a {@link TokenStore}, byte for byte what supertokens-website's
- * `saveTokensFromHeaders` and `setAuthorizationHeaderIfRequired` do: a token header replaces the
- * kept token (an empty one clears it), `front-token: remove` clears everything, and the access
- * token (the refresh token on refresh) goes out as `Authorization: Bearer`.
- */
-function headerTokens(store: TokenStore) {
-  let last: Tokens | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-  /** Store calls run one after another, so two responses never interleave a read and a write. */
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = queue.then(work);
-    queue = next.catch(() => {});
-    return next;
-  };
-  const read = () => serial(async () => (last = await store.get()));
-  const write = (tokens: Tokens | undefined) =>
-    serial(async () => {
-      last = tokens;
-      await store.set(tokens);
-    });
-  return {
-    read,
-    clear: () => write(undefined),
-    headers(tokens: Tokens | undefined, refresh: boolean): Record<string, string> {
-      const headers: Record<string, string> = { rid: refresh ? "session" : "anti-csrf", "st-auth-mode": "header" };
-      const token = refresh ? tokens?.refreshToken : tokens?.accessToken;
-      if (token) headers.authorization = `Bearer ${token}`;
-      if (tokens?.antiCsrf) headers["anti-csrf"] = tokens.antiCsrf;
-      return headers;
-    },
-    last: () => last,
-    async observe(response: Response): Promise<void> {
-      const h = response.headers;
-      const access = h.get("st-access-token");
-      const refresh = h.get("st-refresh-token");
-      const front = h.get("front-token");
-      const antiCsrf = h.get("anti-csrf");
-      if (front === "remove") return write(undefined);
-      if (access === null && refresh === null && front === null && antiCsrf === null) return;
-      const next: Partial<Tokens> = { ...(await read()) };
-      const apply = (key: keyof Tokens, value: string | null) => {
-        if (value === "") delete next[key];
-        else if (value !== null) next[key] = value;
-      };
-      apply("accessToken", access);
-      apply("refreshToken", refresh);
-      apply("frontToken", front);
-      apply("antiCsrf", antiCsrf);
-      await write(next.accessToken ? (next as Tokens) : undefined);
-    },
-  };
 }
 
 /**

@@ -91,8 +91,8 @@ export function createHonoApp(sessions: Sessions, users: Users) {
   const yoga = createYoga({ schema: graphqlSchema(users), plugins: [useSessions(sessions)], graphqlEndpoint: "/graphql", logging: false });
   const app = new Hono();
   // sessionkit answers its own paths (POST /auth/session/refresh, POST /auth/signout, the JWKS)
-  // and passes everything else on.
-  app.use("/auth/*", async (c, next) => (await sessions.handle(c.req.raw)) ?? next());
+  // and passes everything else on. `c` gives it the connection (the client IP trustProxy starts from).
+  app.use("/auth/*", async (c, next) => (await sessions.handle(c.req.raw, c)) ?? next());
   app.use(
     "/trpc/*",
     trpcServer({
@@ -102,7 +102,8 @@ export function createHonoApp(sessions: Sessions, users: Users) {
       responseMeta: sessionResponseMeta,
     }),
   );
-  // Yoga wants the fetch Request itself: c.req.raw, not Hono's wrapper.
-  app.on(["GET", "POST"], "/graphql", (c) => yoga.fetch(c.req.raw));
+  // Yoga wants the fetch Request itself: c.req.raw, not Hono's wrapper. c.env is the runtime's
+  // connection (@hono/node-server's incoming, Bun's server, Deno's info): the client IP.
+  app.on(["GET", "POST"], "/graphql", (c) => yoga.fetch(c.req.raw, c.env));
   return app;
 }

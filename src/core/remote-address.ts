@@ -17,7 +17,18 @@ export function noteConnection(request: object, connection: unknown): void {
 }
 
 function addressOf(request: object, connection: unknown, depth: number): string | undefined {
-  if (connection === null || typeof connection !== "object" || depth > 2) return undefined;
+  if (connection === null || typeof connection !== "object" || depth > 3) return undefined;
+  try {
+    return readAddress(request, connection, depth);
+  } catch {
+    // A getter that wants the runtime's own object (Deno's `info.remoteAddr` reads a private
+    // field): Yoga's server adapter hands plugins `Object.create(info)`. Read the original.
+    const original: unknown = Object.getPrototypeOf(connection);
+    return original === Object.prototype ? undefined : addressOf(request, original, depth + 1);
+  }
+}
+
+function readAddress(request: object, connection: object, depth: number): string | undefined {
   const c = connection as {
     requestIP?: unknown;
     remoteAddr?: { hostname?: unknown } | null;

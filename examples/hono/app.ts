@@ -103,7 +103,7 @@ export function createHonoApp(sessions: Sessions, users: Users) {
     }),
   );
   // Yoga wants the fetch Request itself: c.req.raw, not Hono's wrapper. c.env is the runtime's
-  // connection (@hono/node-server's incoming, Bun's server, Deno's info): the client IP.
-  app.on(["GET", "POST"], "/graphql", (c) => yoga.fetch(c.req.raw, c.env));
+  // connection (@hono/node-server's incoming, Bun's server, Deno's info) as `env`: the client IP.
+  app.on(["GET", "POST"], "/graphql", (c) => yoga.fetch(c.req.raw, { env: c.env }));
   return app;
 }

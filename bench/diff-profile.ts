@@ -6,6 +6,7 @@
 //   --pair=trpc     tRPC protected vs public (revocation from --revocation)
 //   --pair=refresh  POST /auth/session/refresh vs the bare UPDATE … RETURNING route (ops server)
 //   --pair=payload  getSession + updateJWTPayload vs the bare UPDATE route (ops server)
+//   --pair=signin   sign-in over tRPC: sessionkit none (trpc.ts) vs the jose + refresh row peer (peers.ts)
 // Usage: [DATABASE_URL=…] npx tsx bench/diff-profile.ts [--pair=trpc] [--revocation=none] [--turns=8] [--top=25]
 // (Postgres with DATABASE_URL, in a schema of its own; PGlite otherwise)
 
@@ -17,6 +18,7 @@ import { profileChildrenInto, startServer, stopServers } from "./lib/children.js
 import { type BenchSchema, createBenchSchema } from "./lib/database.js";
 import { type Side, runSide } from "./lib/load.js";
 import { opsSides } from "./suites/ops.js";
+import { signInSide } from "./suites/peers.js";
 import { trpcSides } from "./suites/trpc.js";
 
 const { values } = parseArgs({
@@ -109,6 +111,11 @@ try {
     const protectedServer = await startServer("protected", "trpc.ts", env);
     baseSide = (await trpcSides("public", publicServer, "diff-user")).public;
     measuredSide = (await trpcSides("protected", protectedServer, "diff-user")).protected;
+  } else if (values.pair === "signin") {
+    const publicServer = await startServer("public", "peers.ts", { ...env, BENCH_PEER: "jose-refresh" });
+    const protectedServer = await startServer("protected", "trpc.ts", { ...env, BENCH_REVOCATION: "none", BENCH_REFRESH_GRACE: "300" });
+    baseSide = signInSide("jose + refresh row", publicServer);
+    measuredSide = signInSide("sessionkit none", protectedServer);
   } else {
     const [measuredName, baseName] =
       values.pair === "refresh" ? ["refresh", "bare UPDATE … RETURNING"] : ["updateJWTPayload", "bare UPDATE"];
@@ -119,9 +126,16 @@ try {
     measuredSide = find(await opsSides(protectedServer, 10, false), measuredName);
   }
   const count = { public: 0, protected: 0 };
+  // Server CPU (all threads, process.cpuUsage) per request, next to the main thread's profile.
+  const cpu = { public: 0, protected: 0 };
+  const turnOf = async (who: "public" | "protected", side: Side) => {
+    const r = await underLoad(who, () => runSide(side, { seconds: 2, connections: 10 }));
+    count[who] += r.requests;
+    cpu[who] += (r.cpuUs ?? 0) * r.requests;
+  };
   for (let turn = 0; turn < Number(values.turns); turn++) {
-    count.public += (await underLoad("public", () => runSide(baseSide, { seconds: 2, connections: 10 }))).requests;
-    count.protected += (await underLoad("protected", () => runSide(measuredSide, { seconds: 2, connections: 10 }))).requests;
+    await turnOf("public", baseSide);
+    await turnOf("protected", measuredSide);
   }
   await stopServers(); // the profiles are written as the servers exit
   const pub = selfTimes("public");
@@ -129,7 +143,8 @@ try {
   const total = (m: Map<string, number>, n: number) => [...m.values()].reduce((a, b) => a + b, 0) / n;
   console.log(
     `${values.pair}: requests: baseline ${count.public}, measured ${count.protected}; main-thread busy µs per request (samples under load only): ` +
-      `baseline ${total(pub, count.public).toFixed(1)}, measured ${total(prot, count.protected).toFixed(1)}\n`,
+      `baseline ${total(pub, count.public).toFixed(1)}, measured ${total(prot, count.protected).toFixed(1)}; ` +
+      `server CPU µs per request (all threads): baseline ${(cpu.public / count.public).toFixed(0)}, measured ${(cpu.protected / count.protected).toFixed(0)}\n`,
   );
   const pubAreas = areaTimes.get("public") as Map<string, number>;
   const protAreas = areaTimes.get("protected") as Map<string, number>;

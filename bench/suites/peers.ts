@@ -18,7 +18,7 @@ const PEERS = [
 ] as const;
 
 /** Sign-in over tRPC: each request starts a new session for the same user. */
-function signInSide(label: string, server: Child): Side {
+export function signInSide(label: string, server: Child): Side {
   return {
     name: `${label} sign-in`,
     method: "POST",

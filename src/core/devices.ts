@@ -40,6 +40,16 @@ const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]*:[0-9a-f:.]*(?:%[\w.-]
 export function userAgentOf(request: SessionRequest): string | undefined {
   const raw = readHeader(request, "user-agent");
   if (raw === undefined) return undefined;
+  // The usual header has no control character: keep it whole instead of rebuilding it char by char.
+  let clean = true;
+  for (let i = 0; i < raw.length && clean; i++) {
+    const code = raw.charCodeAt(i);
+    clean = code > 0x1f && code !== 0x7f;
+  }
+  if (clean) {
+    const value = raw.trim();
+    return value ? value.slice(0, MAX_USER_AGENT) : undefined;
+  }
   let value = "";
   for (const char of raw) {
     const code = char.charCodeAt(0);

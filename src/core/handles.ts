@@ -9,6 +9,9 @@
 
 import type { RandomBytes } from "./encoding.js";
 
+/** Two lowercase hex digits per byte value: a handle is 16 lookups, not 16 closures and pads. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 /** 12-bit rand_a as a counter (RFC 9562 §6.2, method 1): monotonic within one millisecond. */
 export class HandleClock {
   #lastMs = -1;
@@ -43,7 +46,7 @@ export class HandleClock {
     b[6] = 0x70 | (this.#counter >> 8);
     b[7] = this.#counter & 0xff;
     b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-    const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const h = (i: number) => HEX[b[i] as number] as string;
+    return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
   }
 }

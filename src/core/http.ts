@@ -116,7 +116,11 @@ export class ResponseWriter {
       return;
     }
     const current = target.getHeader("set-cookie");
-    const list = current === undefined ? [] : Array.isArray(current) ? current.map(String) : [String(current)];
+    if (current === undefined) {
+      target.setHeader("set-cookie", [line]);
+      return;
+    }
+    const list = Array.isArray(current) ? current.map(String) : [String(current)];
     target.setHeader("set-cookie", [...list.filter((l) => setCookieName(l) !== name), line]);
   }
 
@@ -134,7 +138,14 @@ export class ResponseWriter {
   addToList(name: string, values: readonly string[]): void {
     const target = this.target;
     const current = isFetchHeaders(target) ? target.get(name) : target.getHeader(name);
-    const items = typeof current === "string" && current.length > 0 ? current.split(",").map((s) => s.trim()) : [];
+    if (typeof current !== "string" || current.length === 0) {
+      // Not set yet (the usual case: once per response): no list to split and compare against.
+      const fresh: string[] = [];
+      for (const v of values) if (!fresh.some((f) => f.toLowerCase() === v.toLowerCase())) fresh.push(v);
+      this.setHeader(name, fresh.join(", "));
+      return;
+    }
+    const items = current.split(",").map((s) => s.trim());
     const lower = new Set(items.map((s) => s.toLowerCase()));
     for (const v of values) if (!lower.has(v.toLowerCase())) items.push(v);
     this.setHeader(name, items.join(", "));

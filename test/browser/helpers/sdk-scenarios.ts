@@ -3,39 +3,33 @@
 // its own and signs in a user of its own.
 
 import { decodeProtectedHeader, jwtVerify, createLocalJWKSet, type JSONWebKeySet } from "jose";
-import type { Browser, BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { expect } from "vitest";
 import type { TestDb } from "../../helpers/db.js";
-import { newContext } from "./chromium.js";
-import type { Outcome } from "./sdk-client.js";
-import { type Exchange, SdkPage, WireLog, decodeFrontToken } from "./sdk-page.js";
-import { ACCESS_TOKEN_TTL, GRACE_SECONDS, type SdkServer, type SdkServerOptions, startSdkServer } from "./sdk-server.js";
+import { type Exchange, SdkPage, decodeFrontToken } from "./sdk-page.js";
+import { ACCESS_TOKEN_TTL, GRACE_SECONDS, type SdkServerOptions } from "./sdk-server.js";
+import {
+  describeSdkSteps,
+  expectGraphqlSignInOut,
+  expectPreflightsAnswered,
+  expectProtectedCalls,
+  expectSignOutAfterExpiry,
+  expectTwoTabsRefresh,
+  fiveCallsAfterExpiry,
+  ok,
+  sessionCookies,
+} from "./sdk-steps.js";
 
 export type Step = "probe" | "signIn" | "protected" | "expiry" | "payload" | "revoke" | "signOut" | "tabs" | "replay";
 export const ALL_STEPS: readonly Step[] = ["probe", "signIn", "protected", "expiry", "payload", "revoke", "signOut", "tabs", "replay"];
 
-interface Fixture {
-  context: BrowserContext;
-  wire: WireLog;
-  page: SdkPage;
-  server: SdkServer;
-  /** A user id no other test uses. */
-  user: string;
-}
-
 let users = 0;
-const ok = (outcome: Outcome) => {
-  if (!outcome.ok) throw new Error(`call failed: ${JSON.stringify(outcome)}`);
-  return outcome.data as { userId: string; handle: string; payload: Record<string, unknown> };
-};
 const isClearing = (e: Exchange) =>
   e.response["front-token"] === "remove" &&
   ["sAccessToken", "sRefreshToken"].every((name) =>
     e.setCookies.some((l) => l.startsWith(`${name}=;`) && /Expires=Thu, 01 Jan 1970/.test(l)),
   ) &&
   e.response["anti-csrf"] === undefined;
-const sessionCookies = async (context: BrowserContext) =>
-  (await context.cookies()).filter((c) => c.name === "sAccessToken" || c.name === "sRefreshToken");
 
 /**
  * Registers a describe block: one sessionkit server with these options, the given steps, in
@@ -43,27 +37,8 @@ const sessionCookies = async (context: BrowserContext) =>
  */
 export function sdkSteps(setting: Omit<SdkServerOptions, "db">, steps: readonly Step[], env: { browser(): Browser; db(): TestDb }): void {
   const label = `${setting.antiCsrf}, ${setting.crossOrigin ? "cross-origin" : "same-origin"}, ${setting.adapter} handlers`;
-  describe(label, () => {
-    let server: SdkServer;
-    const contexts: BrowserContext[] = [];
-    beforeAll(async () => {
-      server = await startSdkServer({ ...setting, db: env.db().db });
-    });
-    afterAll(async () => {
-      await Promise.all(contexts.map((c) => c.close()));
-      await server?.close();
-    });
-
-    async function fixture(): Promise<Fixture> {
-      const context = await newContext(env.browser());
-      contexts.push(context);
-      const wire = new WireLog(context, server.apiOrigin);
-      const page = await SdkPage.open(context, server.pageUrl, wire);
-      return { context, wire, page, server, user: `sdk-${setting.antiCsrf}-${setting.crossOrigin ? "x" : "s"}-${++users}-${Date.now()}` };
-    }
-    const step = (name: Step, title: string, body: (f: Fixture) => Promise<void>) =>
-      steps.includes(name) && it(title, async () => body(await fixture()));
-
+  const user = () => `sdk-${setting.antiCsrf}-${setting.crossOrigin ? "x" : "s"}-${++users}-${Date.now()}`;
+  describeSdkSteps(label, setting, steps, env, { mode: "cookie", user }, (step) => {
     step("probe", "1. fresh page: no session, and the SDK's first refresh probe gets a 401", async ({ page, wire, server }) => {
       const before = server.refreshes();
       expect(await page.exists()).toBe(false);
@@ -143,14 +118,7 @@ export function sdkSteps(setting: Omit<SdkServerOptions, "db">, steps: readonly 
       async ({ page, wire, server, user }) => {
         const signed = ok(await page.call("signIn", user));
         const refreshes = server.refreshes();
-        expect(ok(await page.whoami())).toMatchObject({ userId: user, handle: signed.handle });
-        const [whoami, hello] = await page.call("whoamiAndHello");
-        expect(ok(whoami!).userId).toBe(user);
-        expect(hello).toEqual({ ok: true, data: { signedIn: true } });
-        expect(await page.call("gql", "{ me { userId handle } }")).toEqual({
-          status: 200,
-          body: { data: { me: { userId: user, handle: signed.handle } } },
-        });
+        await expectProtectedCalls(page, user, signed.handle);
         const renamed = await page.call("gql", 'mutation { setPayload(key: "via", value: "graphql") { payload } }');
         expect(renamed).toMatchObject({ status: 200 });
         expect(await page.payload()).toMatchObject({ via: "graphql" });
@@ -177,59 +145,41 @@ export function sdkSteps(setting: Omit<SdkServerOptions, "db">, steps: readonly 
           const graphqlRename = calls.find((e) => e.path === "/graphql" && e.response["front-token"]);
           expect(graphqlRename?.response["anti-csrf"]).toBe(signIn?.response["anti-csrf"]);
         }
-        if (setting.crossOrigin) {
-          const preflights = server.served.filter((s) => s.method === "OPTIONS");
-          expect(preflights.length).toBeGreaterThan(0);
-          expect(preflights.every((s) => s.status === 204)).toBe(true);
-        }
+        if (setting.crossOrigin) expectPreflightsAnswered(server);
       },
     );
 
-    step(
-      "expiry",
-      "4. after expiry, five concurrent protected calls share exactly one refresh and all succeed",
-      async ({ page, context, server, user, wire }) => {
-        ok(await page.call("signIn", user));
-        await server.advance((ACCESS_TOKEN_TTL + 1) * 1000);
-        await wire.clear();
-        const before = server.refreshes();
-        const results = await page.page.evaluate(() => {
-          const sk = (window as unknown as { sk: import("./sdk-client.js").PageApi }).sk;
-          return Promise.all([sk.whoami(), sk.whoami(), sk.whoamiAndHello(), sk.gql("{ me { userId } }"), sk.gql("{ me { userId } }")]);
-        });
-        expect(server.refreshes() - before).toBe(1);
-        const [a, b, [c, hello], d, e] = results;
-        for (const call of [a, b, c]) expect(ok(call!).userId).toBe(user);
-        expect(hello).toEqual({ ok: true, data: { signedIn: true } });
-        for (const call of [d, e]) expect(call).toEqual({ status: 200, body: { data: { me: { userId: user } } } });
-        // Each call was refused once with 401 "try refresh token", cookies kept; the refresh carried
-        // rid "session" (and the anti-csrf token in via-token) and answered new cookies and a front-token.
-        const exchanges = await wire.settled();
-        const refused = exchanges.filter((x) => x.status === 401);
-        expect(refused).toHaveLength(5);
-        for (const x of refused) expect(x.setCookies).toEqual([]);
-        const tryRefresh = server.served.filter((s) => s.status === 401).slice(-5);
-        expect(tryRefresh.filter((s) => s.path.startsWith("/trpc/")).every((s) => s.body.includes("TRY_REFRESH_TOKEN"))).toBe(true);
-        const refresh = exchanges.find((x) => x.path === "/auth/session/refresh");
-        expect(refresh).toMatchObject({ method: "POST", status: 200, request: { rid: "session", "st-auth-mode": "cookie" } });
-        expect(refresh?.setCookies.map((l) => l.split("=")[0]).sort()).toEqual(["sAccessToken", "sRefreshToken"]);
-        expect(decodeFrontToken(refresh?.response["front-token"] ?? "").uid).toBe(user);
-        if (setting.antiCsrf === "via-token") {
-          expect(refresh?.request["anti-csrf"]).toBeTruthy();
-          expect(refresh?.response["anti-csrf"]).toBe(refresh?.request["anti-csrf"]);
-        }
-        // The SDK corrected its clock from the new token's iat: it sees the session as valid with no further refresh.
-        expect(Math.abs((await page.call("clockSkew")) - server.offset())).toBeLessThan(5000);
-        expect(await page.exists()).toBe(true);
-        expect(server.refreshes() - before).toBe(1);
+    step("expiry", "4. after expiry, five concurrent protected calls share exactly one refresh and all succeed", async (f) => {
+      const { page, context, server, user, wire } = f;
+      ok(await page.call("signIn", user));
+      const before = await fiveCallsAfterExpiry(f);
+      // Each call was refused once with 401 "try refresh token", cookies kept; the refresh carried
+      // rid "session" (and the anti-csrf token in via-token) and answered new cookies and a front-token.
+      const exchanges = await wire.settled();
+      const refused = exchanges.filter((x) => x.status === 401);
+      expect(refused).toHaveLength(5);
+      for (const x of refused) expect(x.setCookies).toEqual([]);
+      const tryRefresh = server.served.filter((s) => s.status === 401).slice(-5);
+      expect(tryRefresh.filter((s) => s.path.startsWith("/trpc/")).every((s) => s.body.includes("TRY_REFRESH_TOKEN"))).toBe(true);
+      const refresh = exchanges.find((x) => x.path === "/auth/session/refresh");
+      expect(refresh).toMatchObject({ method: "POST", status: 200, request: { rid: "session", "st-auth-mode": "cookie" } });
+      expect(refresh?.setCookies.map((l) => l.split("=")[0]).sort()).toEqual(["sAccessToken", "sRefreshToken"]);
+      expect(decodeFrontToken(refresh?.response["front-token"] ?? "").uid).toBe(user);
+      if (setting.antiCsrf === "via-token") {
+        expect(refresh?.request["anti-csrf"]).toBeTruthy();
+        expect(refresh?.response["anti-csrf"]).toBe(refresh?.request["anti-csrf"]);
+      }
+      // The SDK corrected its clock from the new token's iat: it sees the session as valid with no further refresh.
+      expect(Math.abs((await page.call("clockSkew")) - server.offset())).toBeLessThan(5000);
+      expect(await page.exists()).toBe(true);
+      expect(server.refreshes() - before).toBe(1);
 
-        // A garbled access token is "try refresh token" as well: one refresh, and the call succeeds.
-        const [access] = (await sessionCookies(context)).filter((c) => c.name === "sAccessToken");
-        await context.addCookies([{ ...access!, value: "not.a.jwt" }]);
-        expect(ok(await page.whoami()).userId).toBe(user);
-        expect(server.refreshes() - before).toBe(2);
-      },
-    );
+      // A garbled access token is "try refresh token" as well: one refresh, and the call succeeds.
+      const [access] = (await sessionCookies(context)).filter((c) => c.name === "sAccessToken");
+      await context.addCookies([{ ...access!, value: "not.a.jwt" }]);
+      expect(ok(await page.whoami()).userId).toBe(user);
+      expect(server.refreshes() - before).toBe(2);
+    });
 
     step(
       "payload",
@@ -265,94 +215,54 @@ export function sdkSteps(setting: Omit<SdkServerOptions, "db">, steps: readonly 
       },
     );
 
-    step(
-      "signOut",
-      "7. signOut(): cookies gone, no session, a protected call is a 401 and nothing loops",
-      async ({ page, wire, context, server, user }) => {
-        ok(await page.call("signIn", user));
-        await page.signOut();
-        const out = (await wire.settled()).find((e) => e.path === "/auth/signout");
-        expect(out).toMatchObject({ method: "POST", status: 200, request: { rid: "session" } });
-        const answered = server.served.filter((s) => s.path === "/auth/signout").at(-1);
-        expect(answered && JSON.parse(answered.body)).toEqual({ status: "OK" });
-        expect(isClearing(out!)).toBe(true);
-        expect(await sessionCookies(context)).toEqual([]);
-        expect(await page.exists()).toBe(false);
-        await wire.clear();
-        const before = server.refreshes();
-        expect(await page.whoami()).toMatchObject({ ok: false, status: 401, sessionCode: "UNAUTHORISED" });
-        expect(await page.call("gql", "{ me { userId } }")).toMatchObject({ status: 401 });
-        expect(server.refreshes()).toBe(before);
-        expect((await wire.settled()).map((e) => `${e.method} ${e.path} ${e.status}`)).toEqual([
-          "GET /trpc/whoami 401",
-          "POST /graphql 401",
-        ]);
+    step("signOut", "7. signOut(): cookies gone, no session, a protected call is a 401 and nothing loops", async (f) => {
+      const { page, wire, context, server, user } = f;
+      ok(await page.call("signIn", user));
+      await page.signOut();
+      const out = (await wire.settled()).find((e) => e.path === "/auth/signout");
+      expect(out).toMatchObject({ method: "POST", status: 200, request: { rid: "session" } });
+      const answered = server.served.filter((s) => s.path === "/auth/signout").at(-1);
+      expect(answered && JSON.parse(answered.body)).toEqual({ status: "OK" });
+      expect(isClearing(out!)).toBe(true);
+      expect(await sessionCookies(context)).toEqual([]);
+      expect(await page.exists()).toBe(false);
+      await wire.clear();
+      const before = server.refreshes();
+      expect(await page.whoami()).toMatchObject({ ok: false, status: 401, sessionCode: "UNAUTHORISED" });
+      expect(await page.call("gql", "{ me { userId } }")).toMatchObject({ status: 401 });
+      expect(server.refreshes()).toBe(before);
+      expect((await wire.settled()).map((e) => `${e.method} ${e.path} ${e.status}`)).toEqual(["GET /trpc/whoami 401", "POST /graphql 401"]);
 
-        // Signing out from inside a procedure (revokeSession) clears the SDK's session the same way.
-        ok(await page.call("signIn", `${user}-again`));
-        expect(await page.call("signOutMutation")).toEqual({ ok: true, data: true });
-        expect(await page.exists()).toBe(false);
-        expect(await sessionCookies(context)).toEqual([]);
-        // With an expired access token, sign-out answers 401 "try refresh token": the SDK refreshes and signs out.
-        const { handle } = ok(await page.call("signIn", `${user}-expired`));
-        await server.advance((ACCESS_TOKEN_TTL + 1) * 1000);
-        const from = server.served.length;
-        await page.signOut();
-        const calls = server.served.slice(from).filter((s) => s.method !== "OPTIONS");
-        expect(calls.map((s) => `${s.method} ${s.path} ${s.status} ${s.body}`)).toEqual([
-          'POST /auth/signout 401 {"message":"try refresh token"}',
-          "POST /auth/session/refresh 200 {}",
-          'POST /auth/signout 200 {"status":"OK"}',
-        ]);
-        expect(await server.sessions.getSessionInformation(handle)).toBeUndefined();
-        expect(await page.exists()).toBe(false);
+      // Signing out from inside a procedure (revokeSession) clears the SDK's session the same way.
+      ok(await page.call("signIn", `${user}-again`));
+      expect(await page.call("signOutMutation")).toEqual({ ok: true, data: true });
+      expect(await page.exists()).toBe(false);
+      expect(await sessionCookies(context)).toEqual([]);
+      // With an expired access token, sign-out answers 401 "try refresh token": the SDK refreshes and signs out.
+      await expectSignOutAfterExpiry(f);
+      expect(await page.exists()).toBe(false);
 
-        // And from inside a GraphQL resolver.
-        await page.call("gql", `mutation { signIn(userId: "${user}-gql") { userId } }`);
-        expect(await page.exists()).toBe(true);
-        expect(await page.call("gql", "mutation { signOut }")).toEqual({ status: 200, body: { data: { signOut: true } } });
-        expect(await page.exists()).toBe(false);
-        expect(await sessionCookies(context)).toEqual([]);
-      },
-    );
+      // And from inside a GraphQL resolver.
+      await expectGraphqlSignInOut(page, user);
+      expect(await sessionCookies(context)).toEqual([]);
+    });
 
-    step(
-      "tabs",
-      "8. two tabs refreshing at the same moment: no theft, both keep working",
-      async ({ page, context, server, user, wire }) => {
-        const start = server.served.length;
-        const { handle } = ok(await page.call("signIn", user));
-        const other = await SdkPage.open(context, server.pageUrl, wire);
-        expect(await other.userId()).toBe(user);
+    step("tabs", "8. two tabs refreshing at the same moment: no theft, both keep working", async (f) => {
+      const { page, context, server, user, wire } = f;
+      const start = server.served.length;
+      const { handle } = ok(await page.call("signIn", user));
+      const other = await SdkPage.open(context, server.pageUrl, wire);
+      expect(await other.userId()).toBe(user);
 
-        await server.advance((ACCESS_TOKEN_TTL + 1) * 1000);
-        let before = server.refreshes();
-        const [one, two] = await Promise.all([page.whoami(), other.whoami()]);
-        expect([ok(one).handle, ok(two).handle]).toEqual([handle, handle]);
-        // The SDK's cross-tab lock (browser-tabs-lock, on localStorage) usually lets one refresh
-        // through and the other tab reuses it; tabs in two renderer processes can both get it,
-        // and then the grace window keeps the session (seen now and then on 2 cores).
-        expect(server.refreshes() - before).toBeGreaterThanOrEqual(1);
-        expect(server.refreshes() - before).toBeLessThanOrEqual(2);
-
-        // Without the lock: both tabs send the same refresh token at once. The grace window hands the
-        // loser the token the winner created, so the session survives.
-        before = server.refreshes();
-        const refresh = () =>
-          fetch(`${(window as unknown as { API: string }).API}/auth/session/refresh`, {
-            method: "POST",
-            headers: { rid: "session" },
-            credentials: "include",
-          }).then((r) => r.status);
-        const statuses = await Promise.all([page.page.evaluate(refresh), other.page.evaluate(refresh)]);
-        expect(statuses).toEqual([200, 200]);
-        expect(server.refreshes() - before).toBe(2);
-        expect(server.served.slice(start).filter((s) => s.body.includes("token theft"))).toEqual([]);
-        await server.advance((ACCESS_TOKEN_TTL + 1) * 1000);
-        for (const tab of [page, other]) expect(ok(await tab.whoami()).handle).toBe(handle);
-        expect(await server.sessions.getSessionInformation(handle)).toBeDefined();
-      },
-    );
+      // Without the lock, both tabs send the cookie's refresh token at once.
+      const refresh = () =>
+        fetch(`${(window as unknown as { API: string }).API}/auth/session/refresh`, {
+          method: "POST",
+          headers: { rid: "session" },
+          credentials: "include",
+        }).then((r) => r.status);
+      await expectTwoTabsRefresh(f, other, handle, start, () => Promise.all([page.page.evaluate(refresh), other.page.evaluate(refresh)]));
+    });
 
     step(
       "replay",

@@ -5,45 +5,15 @@
 // (0 queries), and a page on another origin gets no session over the socket (finding 19.2).
 
 import { type Client, createClient } from "graphql-ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Instance, openInstance, summary, uniqueChannel, waitLive } from "../concurrency/instances.js";
-import { type TestDb, createTestDb } from "../helpers/db.js";
+import { describe, expect, it } from "vitest";
+import { summary } from "../concurrency/instances.js";
 import { CookieJar } from "../helpers/jar.js";
 import { jarFetch, socketClass } from "./clients.js";
+import { liveSuite } from "./live-suite.js";
 import { type Stream, subscribeSse, subscribeWs } from "./graphql-clients.js";
-import { type YogaLive, serveYogaLive } from "./yoga-app.js";
+import { serveYogaLive } from "./yoga-app.js";
 
-let db: TestDb;
-let server: Instance;
-let other: Instance;
-let live: YogaLive;
-const channel = uniqueChannel();
-const options = { revocation: "notify", notifyChannel: channel, cookies: { secure: false }, liveCheckIntervalMs: 50 } as const;
-
-beforeAll(async () => {
-  db = await createTestDb();
-  server = openInstance(db, "gql-server", options);
-  other = openInstance(db, "gql-other", options);
-  live = await serveYogaLive(server.sessions);
-  const probe = new Headers();
-  await other.sessions.createNewSession({ userId: "probe" }, probe);
-  const request = new Request("http://x/", {
-    headers: {
-      cookie: probe
-        .getSetCookie()
-        .map((l) => l.split(";")[0])
-        .join("; "),
-    },
-  });
-  await waitLive(server, request);
-  await waitLive(other, request);
-});
-afterAll(async () => {
-  await live?.close();
-  await server?.close();
-  await other?.close();
-  await db?.close();
-});
+const suite = liveSuite(["gql-server", "gql-other"], serveYogaLive);
 
 let users = 0;
 const user = () => `gql-live-${process.pid}-${users++}`;
@@ -52,7 +22,7 @@ async function gql(
   jar: CookieJar,
   query: string,
 ): Promise<{ data?: Record<string, unknown>; errors?: { extensions?: Record<string, unknown> }[] }> {
-  const response = await jarFetch(jar)(live.url, {
+  const response = await jarFetch(jar)(suite.live.url, {
     method: "POST",
     headers: { "content-type": "application/json", rid: "anti-csrf" },
     body: JSON.stringify({ query }),
@@ -72,7 +42,7 @@ function wsClient(
   connectionParams?: () => Record<string, unknown>,
 ): Client {
   return createClient({
-    url: live.wsUrl,
+    url: suite.live.wsUrl,
     webSocketImpl: socketClass(jar, headers),
     retryAttempts: 0,
     ...(connectionParams ? { connectionParams } : {}),
@@ -82,7 +52,7 @@ function wsClient(
 async function firstValue(stream: Stream): Promise<void> {
   const pending = stream.next();
   let n = 0;
-  const timer = setInterval(() => live.tick(++n), 5);
+  const timer = setInterval(() => suite.live.tick(++n), 5);
   try {
     await pending;
   } finally {
@@ -97,24 +67,24 @@ describe.each(["graphql-ws", "sse"] as const)("an @auth subscription over %s", (
       const jar = new CookieJar();
       const { handle } = await signIn(jar);
       const client = transport === "graphql-ws" ? wsClient(jar) : undefined;
-      const stream = client ? subscribeWs(client, "subscription { ticks }") : subscribeSse(live.url, jar, "subscription { ticks }");
+      const stream = client ? subscribeWs(client, "subscription { ticks }") : subscribeSse(suite.live.url, jar, "subscription { ticks }");
       await firstValue(stream);
       const bystanderJar = new CookieJar();
       await signIn(bystanderJar);
       const bystanderClient = transport === "graphql-ws" ? wsClient(bystanderJar) : undefined;
       const bystander = bystanderClient
         ? subscribeWs(bystanderClient, "subscription { ticks }")
-        : subscribeSse(live.url, bystanderJar, "subscription { ticks }");
+        : subscribeSse(suite.live.url, bystanderJar, "subscription { ticks }");
       await firstValue(bystander);
 
-      expect(await other.sessions.revokeSession(handle)).toBe(true);
+      expect(await suite.other.sessions.revokeSession(handle)).toBe(true);
       const returned = performance.now();
       const endedAt = await stream.ended;
       samples.push(Math.max(0, endedAt - returned));
       expect(stream.errors.at(-1)?.extensions).toMatchObject({ code: "UNAUTHENTICATED", sessionCode: "UNAUTHORISED" });
 
       const pending = bystander.next();
-      live.tick(1000 + i);
+      suite.live.tick(1000 + i);
       expect(await pending).toBe(1000 + i);
       await client?.dispose();
       await bystanderClient?.dispose();
@@ -130,12 +100,12 @@ describe.each(["graphql-ws", "sse"] as const)("an @auth subscription over %s", (
     const client = transport === "graphql-ws" ? wsClient(jar) : undefined;
     const stream = client
       ? subscribeWs(client, "subscription { publicTicks }")
-      : subscribeSse(live.url, jar, "subscription { publicTicks }");
+      : subscribeSse(suite.live.url, jar, "subscription { publicTicks }");
     await firstValue(stream);
-    await other.sessions.revokeSession(handle);
+    await suite.other.sessions.revokeSession(handle);
     await new Promise((resolve) => setTimeout(resolve, 30));
     const pending = stream.next();
-    live.tick(7);
+    suite.live.tick(7);
     expect(await pending).toBe(7);
     await client?.dispose();
     if ("cancel" in stream) (stream as { cancel(): void }).cancel();
@@ -149,10 +119,10 @@ describe("one graphql-ws socket carrying many operations", () => {
     const client = wsClient(jar);
     const query = (q: string) => client.iterate({ query: q }).next();
     expect((await query("{ me }")).value?.data).toEqual({ me: userId });
-    server.queries.reset();
+    suite.server.queries.reset();
     for (let i = 0; i < 30; i++) expect((await query("{ me }")).value?.data).toEqual({ me: userId });
-    expect(server.queries.count).toBe(0);
-    await other.sessions.revokeSession(handle);
+    expect(suite.server.queries.count).toBe(0);
+    await suite.other.sessions.revokeSession(handle);
     const start = performance.now();
     for (;;) {
       const result = (await query("{ me }")).value;
@@ -222,7 +192,7 @@ describe("finding 19.2 over graphql-ws: a page on another origin", () => {
     expect(JSON.stringify([me, stream.errors])).not.toContain(userId);
     await page.dispose();
 
-    const own = wsClient(jar, { origin: live.origin });
+    const own = wsClient(jar, { origin: suite.live.origin });
     expect((await own.iterate({ query: "{ me }" }).next()).value?.data).toEqual({ me: userId });
     await own.dispose();
   });

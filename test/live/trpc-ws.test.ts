@@ -4,45 +4,14 @@
 // re-checked from memory (0 queries), and a token that is forged, missing or hidden in hostile
 // connectionParams is refused cleanly.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Instance, openInstance, summary, uniqueChannel, waitLive } from "../concurrency/instances.js";
-import { type TestDb, createTestDb } from "../helpers/db.js";
+import { describe, expect, it } from "vitest";
+import { summary } from "../concurrency/instances.js";
 import { CookieJar } from "../helpers/jar.js";
 import { record, signIn, sseTrpc, wsTrpc } from "./clients.js";
-import { type LiveServer, serveLive } from "./trpc-app.js";
+import { liveSuite } from "./live-suite.js";
+import { serveLive } from "./trpc-app.js";
 
-let db: TestDb;
-let server: Instance;
-let other: Instance;
-let live: LiveServer;
-const channel = uniqueChannel();
-const options = { revocation: "notify", notifyChannel: channel, cookies: { secure: false }, liveCheckIntervalMs: 50 } as const;
-
-beforeAll(async () => {
-  db = await createTestDb();
-  server = openInstance(db, "server", options);
-  other = openInstance(db, "other", options);
-  live = await serveLive(server.sessions);
-  // Both listeners live, so the timings below measure notify and not the fail-closed fallback.
-  const probe = new Headers();
-  await other.sessions.createNewSession({ userId: "probe" }, probe);
-  const request = new Request("http://x/", {
-    headers: {
-      cookie: probe
-        .getSetCookie()
-        .map((l) => l.split(";")[0])
-        .join("; "),
-    },
-  });
-  await waitLive(server, request);
-  await waitLive(other, request);
-});
-afterAll(async () => {
-  await live?.close();
-  await server?.close();
-  await other?.close();
-  await db?.close();
-});
+const suite = liveSuite(["server", "other"], serveLive);
 
 let users = 0;
 const user = () => `live-${process.pid}-${users++}`;
@@ -50,7 +19,7 @@ const user = () => `live-${process.pid}-${users++}`;
 /** Publishes until the subscription has seen an event (subscribing is asynchronous). */
 async function firstEvent(sub: ReturnType<typeof record>): Promise<number> {
   const pending = sub.nextEvent();
-  const timer = setInterval(() => live.feed.publish(), 5);
+  const timer = setInterval(() => suite.live.feed.publish(), 5);
   try {
     return await pending;
   } finally {
@@ -61,28 +30,28 @@ async function firstEvent(sub: ReturnType<typeof record>): Promise<number> {
 describe.each(["ws", "sse"] as const)("a subscription over %s", (transport) => {
   function open(jar: CookieJar) {
     if (transport === "ws") {
-      const { trpc, close } = wsTrpc(live.wsUrl, { jar });
+      const { trpc, close } = wsTrpc(suite.live.wsUrl, { jar });
       return { trpc, close };
     }
-    return { trpc: sseTrpc(live.url, jar), close: async () => {} };
+    return { trpc: sseTrpc(suite.live.url, jar), close: async () => {} };
   }
 
   it("ends with UNAUTHORISED within 100 ms of a revocation on another instance (p50/p95/max printed)", async () => {
     const samples: number[] = [];
     for (let i = 0; i < 15; i++) {
       const jar = new CookieJar();
-      const handle = await signIn(live.url, jar, user());
+      const handle = await signIn(suite.live.url, jar, user());
       const client = open(jar);
       const sub = record(client.trpc.feed);
       await firstEvent(sub);
       // Another stream of another user keeps flowing.
       const bystanderJar = new CookieJar();
-      await signIn(live.url, bystanderJar, user());
+      await signIn(suite.live.url, bystanderJar, user());
       const bystander = open(bystanderJar);
       const watching = record(bystander.trpc.feed);
       await firstEvent(watching);
 
-      expect(await other.sessions.revokeSession(handle)).toBe(true);
+      expect(await suite.other.sessions.revokeSession(handle)).toBe(true);
       const returned = performance.now();
       const ended = await sub.error;
       samples.push(Math.max(0, ended.at - returned));
@@ -90,7 +59,7 @@ describe.each(["ws", "sse"] as const)("a subscription over %s", (transport) => {
       expect(ended.data?.code).toBe("UNAUTHORIZED");
 
       const before = watching.events.length;
-      live.feed.publish();
+      suite.live.feed.publish();
       await watching.nextEvent();
       expect(watching.events.length).toBeGreaterThan(before);
       watching.stop();
@@ -122,14 +91,14 @@ describe.each(["ws", "sse"] as const)("a subscription over %s", (transport) => {
 describe("one WebSocket carrying many operations", () => {
   it("re-checks the session before every protected call from memory: 0 queries with notify", async () => {
     const jar = new CookieJar();
-    const handle = await signIn(live.url, jar, user());
-    const { trpc, close } = wsTrpc(live.wsUrl, { jar });
+    const handle = await signIn(suite.live.url, jar, user());
+    const { trpc, close } = wsTrpc(suite.live.wsUrl, { jar });
     await trpc.me.query(); // the connection is open and authenticated
-    server.queries.reset();
+    suite.server.queries.reset();
     for (let i = 0; i < 50; i++) expect(await trpc.me.query()).toMatch(/^live-/);
-    expect(server.queries.count).toBe(0);
+    expect(suite.server.queries.count).toBe(0);
 
-    await other.sessions.revokeSession(handle);
+    await suite.other.sessions.revokeSession(handle);
     const start = performance.now();
     for (;;) {
       const failed = await trpc.me.query().then(
@@ -152,20 +121,20 @@ describe("one WebSocket carrying many operations", () => {
   it("serves header mode: connectionParams.accessToken, without cookies", async () => {
     const jar = new CookieJar();
     const userId = user();
-    const handle = await signIn(live.url, jar, userId);
+    const handle = await signIn(suite.live.url, jar, userId);
     const accessToken = jar.get("sAccessToken") as string;
-    const { trpc, close } = wsTrpc(`${live.wsUrl}`, { connectionParams: () => ({ accessToken }) });
+    const { trpc, close } = wsTrpc(`${suite.live.wsUrl}`, { connectionParams: () => ({ accessToken }) });
     expect(await trpc.me.query()).toBe(userId);
     const sub = record(trpc.feed);
     await firstEvent(sub);
-    await other.sessions.revokeSession(handle);
+    await suite.other.sessions.revokeSession(handle);
     expect((await sub.error).data?.sessionCode).toBe("UNAUTHORISED");
     await close();
   });
 
   it("refuses hostile connectionParams cleanly (wrong types, 10 KB): no crash, no 500, the server keeps serving", async () => {
     const jar = new CookieJar();
-    await signIn(live.url, jar, user());
+    await signIn(suite.live.url, jar, user());
     const hostile: (() => Record<string, string>)[] = [
       () => ({ accessToken: "x".repeat(10 * 1024) }),
       () => ({ accessToken: "a.b.c" }),
@@ -175,7 +144,7 @@ describe("one WebSocket carrying many operations", () => {
       () => ["array"] as never,
     ];
     for (const params of hostile) {
-      const { trpc, close } = wsTrpc(live.wsUrl, { connectionParams: params });
+      const { trpc, close } = wsTrpc(suite.live.wsUrl, { connectionParams: params });
       const error = await trpc.me.query().then(
         () => undefined,
         (e: { data?: { code?: string; sessionCode?: string; httpStatus?: number } }) => e,
@@ -186,7 +155,7 @@ describe("one WebSocket carrying many operations", () => {
       await close();
     }
     // Still serving: a good connection works.
-    const { trpc, close } = wsTrpc(live.wsUrl, { jar });
+    const { trpc, close } = wsTrpc(suite.live.wsUrl, { jar });
     expect(await trpc.me.query()).toMatch(/^live-/);
     await close();
   });

@@ -7,13 +7,26 @@ export interface OtelContext {
   getValue(key: symbol): unknown;
   setValue(key: symbol, value: unknown): OtelContext;
 }
+/** A span's identity, what a link points to. */
+export interface OtelSpanContext {
+  traceId: string;
+  spanId: string;
+  traceFlags: number;
+}
 export interface OtelSpan {
   setAttribute(key: string, value: string | number | boolean): unknown;
   setStatus(status: { code: number; message?: string }): unknown;
+  spanContext(): OtelSpanContext;
+  /** API 1.9+; absent on older SDKs' spans. */
+  addLink?(link: { context: OtelSpanContext }): unknown;
   end(): void;
 }
 export interface OtelTracer {
-  startSpan(name: string, options?: { kind?: number; attributes?: Attributes }, context?: OtelContext): OtelSpan;
+  startSpan(
+    name: string,
+    options?: { kind?: number; attributes?: Attributes; links?: { context: OtelSpanContext }[] },
+    context?: OtelContext,
+  ): OtelSpan;
 }
 export interface OtelCounter {
   add(value: number, attributes?: Attributes): void;
@@ -44,6 +57,8 @@ export interface OpenTelemetryApi {
     getTracer(name: string, version?: string): OtelTracer;
     // biome-ignore lint/suspicious/noExplicitAny: the API's own Context and Span types
     setSpan(context: any, span: any): any;
+    // biome-ignore lint/suspicious/noExplicitAny: the API's own Context type
+    deleteSpan(context: any): any;
   };
   metrics: { getMeter(name: string, version?: string): OtelMeter };
   context: {

@@ -13,8 +13,10 @@ export interface HandleTarget {
   createdBefore?: Date | undefined;
 }
 
-interface Waiter {
+interface Waiter<M> {
   target: HandleTarget;
+  /** What the caller hands the write that carries it (its telemetry). */
+  member: M;
   resolve(revoked: RevokedSession[]): void;
   reject(error: unknown): void;
 }
@@ -22,21 +24,21 @@ interface Waiter {
 /** At most this many revocations in one statement: its size and the locks it holds stay bounded. */
 const MAX_BATCH = 256;
 
-export class RevocationBatch {
-  #queue: Waiter[] = [];
+export class RevocationBatch<M = undefined> {
+  #queue: Waiter<M>[] = [];
   #writing = false;
 
   constructor(
     /** The single revocation (one target): the statement a lone call has always been. */
     private readonly writeOne: (target: HandleTarget) => Promise<RevokedSession[]>,
     /** Several targets in one statement; each handle at most once. */
-    private readonly writeMany: (targets: HandleTarget[]) => Promise<RevokedSession[]>,
+    private readonly writeMany: (targets: HandleTarget[], members: M[]) => Promise<RevokedSession[]>,
   ) {}
 
   /** Resolves once the write that carried this revocation has committed: the session it ended, or none. */
-  revoke(target: HandleTarget): Promise<RevokedSession[]> {
+  revoke(target: HandleTarget, member: M): Promise<RevokedSession[]> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ target, resolve, reject });
+      this.#queue.push({ target, member, resolve, reject });
       if (!this.#writing) void this.#drain();
     });
   }
@@ -51,9 +53,9 @@ export class RevocationBatch {
   }
 
   /** The next batch: queued targets in order, each handle once (a repeat waits for the next write and, as a second single call would, finds nothing). */
-  #take(): Waiter[] {
-    const batch: Waiter[] = [];
-    const rest: Waiter[] = [];
+  #take(): Waiter<M>[] {
+    const batch: Waiter<M>[] = [];
+    const rest: Waiter<M>[] = [];
     const handles = new Set<string>();
     for (const waiter of this.#queue) {
       if (batch.length < MAX_BATCH && !handles.has(waiter.target.handle)) {
@@ -65,11 +67,17 @@ export class RevocationBatch {
     return batch;
   }
 
-  async #write(batch: Waiter[]): Promise<void> {
+  async #write(batch: Waiter<M>[]): Promise<void> {
     let revoked: RevokedSession[];
     try {
       const [only] = batch;
-      revoked = batch.length === 1 && only ? await this.writeOne(only.target) : await this.writeMany(batch.map((w) => w.target));
+      revoked =
+        batch.length === 1 && only
+          ? await this.writeOne(only.target)
+          : await this.writeMany(
+              batch.map((w) => w.target),
+              batch.map((w) => w.member),
+            );
     } catch (error) {
       // Never silent: every caller of a failed write gets its error (the engine makes each a 500).
       for (const waiter of batch) waiter.reject(error);

@@ -6,6 +6,7 @@ import type { Engine } from "./engine.js";
 import type { RevocationReason } from "./events.js";
 import { RevocationBatch } from "./revocation-batch.js";
 import type { RevokeInput } from "./store.js";
+import type { OperationNotes } from "./telemetry.js";
 import { withTimeout } from "./timeout.js";
 
 /** A session the store has ended, with its device when the store reports it. */
@@ -18,7 +19,7 @@ interface EndedSession {
 
 /** One engine's revocations (a `withStore` engine has its own: its store, its batch). */
 export class Revoker {
-  #batch: RevocationBatch | undefined;
+  #batch: RevocationBatch<OperationNotes> | undefined;
 
   constructor(private readonly engine: Engine) {}
 
@@ -34,7 +35,7 @@ export class Revoker {
       const now = engine.now();
       const batch = "handle" in by ? this.revocationBatch() : undefined;
       const revoked = await engine.run(() =>
-        batch && "handle" in by ? batch.revoke(by) : engine.options.store.revoke({ by, ...this.revokeInput(now) }),
+        batch && "handle" in by ? batch.revoke(by, notes) : engine.options.store.revoke({ by, ...this.revokeInput(now) }),
       );
       notes.set("sessionkit.revocation.sessions", revoked.length);
       this.noteRevoked(revoked, now, why);
@@ -54,14 +55,19 @@ export class Revoker {
    * share one commit (revocation-batch.ts). Each write keeps its own time limit, so a hung one
    * cannot hold the queue behind it; each caller's `run` keeps the caller's own.
    */
-  private revocationBatch(): RevocationBatch | undefined {
+  private revocationBatch(): RevocationBatch<OperationNotes> | undefined {
     const { store, revocation, storeTimeoutMs } = this.engine.options;
+    const { telemetry } = this.engine;
     if (revocation !== "notify" || !store.revokeHandles) return undefined;
     const limit = <T>(work: Promise<T>) =>
       withTimeout(work, storeTimeoutMs, () => new Error(`session store did not answer within ${storeTimeoutMs} ms`));
     this.#batch ??= new RevocationBatch(
       (target) => limit(store.revoke({ by: target, ...this.revokeInput(this.engine.now()) })),
-      (targets) => limit(store.revokeHandles?.({ targets, ...this.revokeInput(this.engine.now()) }) ?? Promise.resolve([])),
+      // A write for several callers: its own span, linked to each caller's (telemetry-batch.ts).
+      (targets, members) =>
+        telemetry.batch(members, () =>
+          limit(store.revokeHandles?.({ targets, ...this.revokeInput(this.engine.now()) }) ?? Promise.resolve([])),
+        ),
     );
     return this.#batch;
   }

@@ -2,13 +2,13 @@
 // module the application passes in): spans for sign-in, refresh, revocation and every store call,
 // and the counters, histogram and gauges of docs/observability.md. The core never imports the
 // package: it works on the object it is given, so without it nothing is loaded and nothing runs.
-// Whether an SDK is registered is looked at once, when createSessions runs; without one every
-// call below is a branch on a field that is undefined.
+// Whether an SDK is registered is looked at once, when createSessions runs; without one every call below is a branch on an undefined field.
 
 import { isSessionError } from "./errors.js";
 import type { RevocationReason } from "./events.js";
 import type { SessionStore } from "./store.js";
 import type { Attributes, OpenTelemetryApi, OtelContext, OtelCounter, OtelHistogram, OtelMeter, OtelTracer } from "./otel-api.js";
+import { type BatchMember, inBatchSpan } from "./telemetry-batch.js";
 
 const NAME = "sessionkit";
 const VERSION = "0.2.0";
@@ -16,11 +16,9 @@ const VERSION = "0.2.0";
 const INTERNAL = 0;
 const ERROR = 2;
 
-/** What an operation can add to its span once it knows (the refresh's grace outcome, the number revoked). */
-export interface OperationNotes {
-  set(key: string, value: string | number | boolean): void;
-}
-const IGNORED: OperationNotes = { set() {} };
+/** What an operation can add to its span once it knows (the refresh's grace outcome, the number revoked, its batch). */
+export type OperationNotes = BatchMember;
+const IGNORED: OperationNotes = { set() {}, spanContext: undefined, link() {} };
 
 /** Store calls that are more than one round trip (store.ts): BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT. */
 const ROUND_TRIPS: Partial<Record<keyof SessionStore, number>> = { modifySessionDataLocked: 4 };
@@ -117,6 +115,8 @@ export class Telemetry {
         noted[k] = v;
         span?.setAttribute(k, v);
       },
+      spanContext: span?.spanContext(),
+      link: (context) => span?.addLink?.({ context }),
     };
     let context = api.context.active() as OtelContext;
     const queries: QueryCount = { count: 0, outer: context.getValue(key) as QueryCount | undefined };
@@ -146,6 +146,13 @@ export class Telemetry {
         throw error;
       },
     );
+  }
+
+  /** Runs a write shared by several operations (their notes) in its own span: telemetry-batch.ts. */
+  batch<T>(members: readonly OperationNotes[], work: () => Promise<T>): Promise<T> {
+    const api = this.#api;
+    const key = this.#queries;
+    return api && key ? inBatchSpan(api, this.#tracer, key, members, work) : work();
   }
 
   /** Sessions ended (by reason), and those ended as stolen. */

@@ -3,7 +3,9 @@
 // to the bare statement the bench compares against. Explains where the HTTP ratio's extra server
 // CPU goes; not part of `npm run bench`. With DATABASE_URL the store steps run on Postgres.
 // Sign-in is paired with the "jose + refresh row" peer's steps (lib/signin-steps.ts).
-// Usage: [DATABASE_URL=…] npx tsx bench/steps.ts [--n=5000] [--path=all|refresh|signin]
+// Usage: [DATABASE_URL=…] npx tsx bench/steps.ts [--n=5000] [--path=all|refresh|signin|update-payload|protected]
+// (update-payload: the ops route POST /ops/payload step by step, lib/payload-steps.ts; protected:
+// the tRPC context with and without the access-token cookie, lib/protect-steps.ts)
 
 import { type IncomingMessage, ServerResponse } from "node:http";
 import { Writable } from "node:stream";
@@ -19,6 +21,8 @@ import { mintRefreshToken, nextSecret, openRefreshToken } from "../src/core/refr
 import { createSessions } from "../src/index.js";
 import { drizzleStore } from "../src/storage/index.js";
 import { createBenchSchema } from "./lib/database.js";
+import { payloadSteps } from "./lib/payload-steps.js";
+import { protectSteps } from "./lib/protect-steps.js";
 import { type PairedRow, signInSteps } from "./lib/signin-steps.js";
 import { BENCH_SECRET, openDb } from "./servers/common.js";
 
@@ -78,7 +82,10 @@ try {
     await measure("", fn);
     return (rows.pop() as [string, number, number])[2];
   };
-  const paired: PairedRow[] = values.path === "refresh" ? [] : await signInSteps(bench, sessions, engine, nodeResponse, cpuOf);
+  if (values.path === "update-payload") await payloadSteps(bench, sessions, engine, nodeResponse, measure);
+  if (values.path === "protected") await protectSteps(sessions, engine, nodeResponse, measure);
+  const only = values.path === "update-payload" || values.path === "protected";
+  const paired: PairedRow[] = values.path === "refresh" || only ? [] : await signInSteps(bench, sessions, engine, nodeResponse, cpuOf);
   const key = await engine.keys.refreshKey();
   const parts = (await openRefreshToken(key, refreshValue())) as NonNullable<Awaited<ReturnType<typeof openRefreshToken>>>;
   const nonce = options.randomBytes(32);
@@ -86,7 +93,7 @@ try {
   const now = Date.now();
 
   // --- refresh ---
-  if (values.path !== "signin") {
+  if (values.path !== "signin" && !only) {
     await measure("refresh: whole refreshSession (fetch Headers)", async () => {
       const h = new Headers();
       await sessions.refreshSession(refreshRequest(), h);

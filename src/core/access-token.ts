@@ -134,7 +134,7 @@ export class AccessTokens {
     authTime: number;
     /** false: the session's cookies last for the browser session only (default true). */
     remember?: boolean | undefined;
-  }): Promise<{ token: string; claims: AccessClaims; fullPayload: JsonObject }> {
+  }): Promise<{ token: string; claims: AccessClaims; fullPayload: JsonObject; payloadJson: string }> {
     const { kid, algorithm, sign } = await this.keys.signingKey();
     const iat = Math.floor(this.options.now() / 1000);
     let exp = iat + this.options.accessTokenTtl;
@@ -155,7 +155,8 @@ export class AccessTokens {
     };
     // JWS compact serialisation (RFC 7515 §7.1), signed by the crypto provider: on Node a
     // synchronous node:crypto signature, where jose's SignJWT would take a WebCrypto round trip.
-    const signingInput = `${headerSegment(algorithm, kid)}.${base64urlText(JSON.stringify(fullPayload))}`;
+    const payloadJson = JSON.stringify(fullPayload);
+    const signingInput = `${headerSegment(algorithm, kid)}.${base64urlText(payloadJson)}`;
     const token = `${signingInput}.${base64url(await sign(utf8(signingInput)))}`;
     const claims: AccessClaims = {
       userId: input.userId,
@@ -168,7 +169,7 @@ export class AccessTokens {
       payload: input.payload,
     };
     this.#cache.set(token, claims, exp * 1000);
-    return { token, claims, fullPayload };
+    return { token, claims, fullPayload, payloadJson };
   }
 
   /** Verifies a token: cache first, then signature and claims. Never throws for bad input. */
@@ -230,6 +231,14 @@ function toClaims(raw: Record<string, unknown>, nowMs: number): AccessClaims | u
 /** The `front-token` header: standard base64 of `{"uid","ate","up"}` (WIRE.md). */
 export function frontToken(userId: string, expSeconds: number, fullPayload: JsonObject): string {
   return base64Text(JSON.stringify({ uid: userId, ate: expSeconds * 1000, up: fullPayload }));
+}
+
+/**
+ * The same front-token from `JSON.stringify(fullPayload)` already made for the JWT: the bytes of
+ * `JSON.stringify({ uid, ate, up })` without serialising the payload a second time.
+ */
+export function frontTokenOfJson(userId: string, expSeconds: number, payloadJson: string): string {
+  return base64Text(`{"uid":${JSON.stringify(userId)},"ate":${JSON.stringify(expSeconds * 1000)},"up":${payloadJson}}`);
 }
 
 /** The JWS protected header of one signing key, encoded once per key (a key signs many tokens). */

@@ -22,10 +22,37 @@ export function readCookies(header: string | null | undefined, name: string): st
       eq = header.indexOf("=", start);
       if (eq === -1) break; // no "=" left: no more cookies
     }
-    if (eq < end && header.slice(start, eq).trim() === name) values.push(decodeValue(header.slice(eq + 1, end).trim()));
+    if (eq < end && nameIs(header, start, eq, name)) values.push(decodeValue(header.slice(eq + 1, end).trim()));
     start = end + 1;
   }
   return values;
+}
+
+/** What `String.prototype.trim` removes (WhiteSpace and LineTerminator). */
+function trimmed(code: number): boolean {
+  return (
+    code === 0x20 ||
+    (code >= 0x09 && code <= 0x0d) ||
+    (code > 0x7f &&
+      (code === 0xa0 ||
+        code === 0x1680 ||
+        (code >= 0x2000 && code <= 0x200a) ||
+        code === 0x2028 ||
+        code === 0x2029 ||
+        code === 0x202f ||
+        code === 0x205f ||
+        code === 0x3000 ||
+        code === 0xfeff))
+  );
+}
+
+/** `header.slice(from, to).trim() === name`, without making the slice (one per cookie pair of every request). */
+function nameIs(header: string, from: number, to: number, name: string): boolean {
+  let a = from;
+  let b = to;
+  while (a < b && trimmed(header.charCodeAt(a))) a++;
+  while (b > a && trimmed(header.charCodeAt(b - 1))) b--;
+  return b - a === name.length && header.startsWith(name, a);
 }
 
 function decodeValue(raw: string): string {

@@ -195,10 +195,8 @@ export class Engine {
   ): Promise<{ issued: IssuedAccess; claims: AccessClaims }> {
     const antiCsrfToken = transfer === "header" || this.options.antiCsrf !== "via-token" ? undefined : await this.antiCsrfTokenFor(handle);
     const signed = await this.signWithStoreErrors(() => this.tokens.sign({ userId, handle, payload, antiCsrfToken, authTime, remember }));
-    return {
-      issued: { token: signed.token, userId, exp: signed.claims.exp, fullPayload: signed.fullPayload, antiCsrfToken },
-      claims: signed.claims,
-    };
+    const { token, claims, fullPayload, payloadJson } = signed;
+    return { issued: { token, userId, exp: claims.exp, fullPayload, payloadJson, antiCsrfToken }, claims };
   }
 
   private async signWithStoreErrors<T>(sign: () => Promise<T>): Promise<T> {
@@ -232,8 +230,9 @@ export class Engine {
     const claims = await this.verifyToken(found.token);
     // A browser never adds an Authorization header cross-site: anti-CSRF is for cookies only.
     const checkCsrf = found.method === "cookie" && (options.antiCsrfCheck ?? !SAFE_METHODS.has(requestMethod(request)));
-    if (checkCsrf) this.checkAntiCsrf(request, claims);
-    await this.assertNotRevoked(claims, writer);
+    if (checkCsrf) this.checkCookieAntiCsrf(request, claims);
+    const revocationCheck = this.assertNotRevoked(claims, writer);
+    if (revocationCheck) await revocationCheck;
     return { claims, writer };
   }
 
@@ -254,13 +253,25 @@ export class Engine {
     return result.claims;
   }
 
-  private async assertNotRevoked(claims: AccessClaims, clearOn: ResponseWriter | undefined): Promise<void> {
-    if (await this.revocation.isRevoked(claims)) throw this.error("UNAUTHORISED", "the session has been revoked", clearOn);
+  /** Throws (or rejects) UNAUTHORISED for a revoked session; "none" and a caught-up "notify" answer with no promise. */
+  private assertNotRevoked(claims: AccessClaims, clearOn: ResponseWriter | undefined): Promise<void> | undefined {
+    const revoked = this.revocation.isRevoked(claims);
+    if (revoked === false) return undefined;
+    const refuse = () => this.error("UNAUTHORISED", "the session has been revoked", clearOn);
+    if (revoked === true) throw refuse();
+    return revoked.then((yes) => {
+      if (yes) throw refuse();
+    });
   }
 
   /** Throws TRY_REFRESH_TOKEN when the request fails the configured anti-CSRF check. */
   checkAntiCsrf(request: SessionRequest, claims: AccessClaims): void {
     if (accessTokenOf(request, this.options.tokenTransfer)?.method === "header") return;
+    this.checkCookieAntiCsrf(request, claims);
+  }
+
+  /** The anti-CSRF check of a token known to have come in the cookie (no second look at the Cookie header). */
+  private checkCookieAntiCsrf(request: SessionRequest, claims: AccessClaims): void {
     const mode = this.options.antiCsrf;
     if (mode === "via-custom-header" && readHeader(request, "rid") === undefined) {
       throw this.error("TRY_REFRESH_TOKEN", "anti-CSRF check failed: the rid header is missing");

@@ -26,8 +26,15 @@ const MAX_AUTHORIZATION = 16 * 1024 + 64;
  * are flagged: the browser's order says nothing about which is ours, so none is served.
  */
 export function cookieToken(request: SessionRequest, name: string): { value: string | undefined; duplicated: boolean } {
-  const values = readCookies(readHeader(request, "cookie"), name).filter((v) => v !== "");
-  return { value: values[0], duplicated: values.length > 1 };
+  const values = readCookies(readHeader(request, "cookie"), name);
+  let value: string | undefined;
+  let count = 0;
+  for (const v of values) {
+    if (v === "") continue;
+    value ??= v;
+    count++;
+  }
+  return { value, duplicated: count > 1 };
 }
 
 /** The token of `Authorization: Bearer <token>` exactly as supertokens-node's `getToken` reads it. */

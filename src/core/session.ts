@@ -102,7 +102,9 @@ export class Session<P extends JsonObject = JsonObject> {
     assertCustomPayload(payload);
     this.#engine.claims.assertNotClaims(payload);
     // The session's claims stay with it: only the custom part is replaced.
-    const claimsOnly = Object.fromEntries(Object.entries(this.#claims.payload).filter(([key]) => this.#engine.claims.keys.has(key)));
+    const { keys } = this.#engine.claims;
+    const claimsOnly =
+      keys.size === 0 ? undefined : Object.fromEntries(Object.entries(this.#claims.payload).filter(([key]) => keys.has(key)));
     await this.#replacePayload({ ...payload, ...claimsOnly }, "update the JWT payload");
   }
 

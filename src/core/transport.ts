@@ -1,7 +1,7 @@
 // How tokens travel: the two cookies, or the `st-access-token` / `st-refresh-token` headers of
 // header mode (header-transport.ts), plus the front-token and anti-csrf headers (WIRE.md).
 
-import { frontToken } from "./access-token.js";
+import { frontToken, frontTokenOfJson } from "./access-token.js";
 import { type CookieAttributes, serializeCookie } from "./cookies.js";
 import {
   ACCESS_COOKIE,
@@ -10,7 +10,6 @@ import {
   REFRESH_HEADER,
   type TransferMethod,
   clearTokenHeaders,
-  writeTokenHeader,
 } from "./header-transport.js";
 import type { ResponseWriter } from "./http.js";
 import type { ResolvedOptions } from "./options.js";
@@ -18,6 +17,8 @@ import type { JsonObject } from "./store.js";
 
 export { ACCESS_COOKIE, REFRESH_COOKIE };
 const EXPOSED = ["front-token", "anti-csrf"] as const;
+const EXPOSED_HEADER_MODE = ["front-token", ACCESS_HEADER, "anti-csrf"] as const;
+const EXPOSED_HEADER_MODE_BOTH = ["front-token", ACCESS_HEADER, REFRESH_HEADER, "anti-csrf"] as const;
 /** The access cookie outlives the JWT on purpose: the JWT's `exp` is what counts. */
 const ACCESS_COOKIE_LIFETIME_MS = 100 * 365 * 24 * 3600 * 1000;
 const EPOCH = new Date(0);
@@ -27,6 +28,8 @@ export interface IssuedAccess {
   userId: string;
   exp: number;
   fullPayload: JsonObject;
+  /** `JSON.stringify(fullPayload)` when the signer made it already (the front-token reuses it). */
+  payloadJson?: string | undefined;
   antiCsrfToken: string | undefined;
 }
 
@@ -56,11 +59,18 @@ export class TokenTransport {
    * Expires/Max-Age: they last for the browser session only.
    */
   write(writer: ResponseWriter, access: IssuedAccess, refresh?: { token: string; expiresAt: Date }, remember = true): void {
-    writer.setHeader("front-token", frontToken(access.userId, access.exp, access.fullPayload));
-    writer.addToList("access-control-expose-headers", ["front-token"]);
+    const front =
+      access.payloadJson === undefined
+        ? frontToken(access.userId, access.exp, access.fullPayload)
+        : frontTokenOfJson(access.userId, access.exp, access.payloadJson);
+    writer.setHeader("front-token", front);
+    // Access-Control-Expose-Headers in the order the names were always added, written once
+    // (each write reads, splits and validates the header again).
+    let exposed: readonly string[] = EXPOSED;
     if (writer.transfer === "header") {
-      writeTokenHeader(writer, ACCESS_HEADER, access.token);
-      if (refresh) writeTokenHeader(writer, REFRESH_HEADER, refresh.token);
+      writer.setHeader(ACCESS_HEADER, access.token);
+      if (refresh) writer.setHeader(REFRESH_HEADER, refresh.token);
+      exposed = refresh ? EXPOSED_HEADER_MODE_BOTH : EXPOSED_HEADER_MODE;
     } else {
       const now = this.options.now();
       const accessExpires = remember ? new Date(now + ACCESS_COOKIE_LIFETIME_MS) : undefined;
@@ -70,10 +80,13 @@ export class TokenTransport {
         writer.setCookie(serializeCookie(REFRESH_COOKIE, refresh.token, this.attributes(this.refreshPath, refreshExpires)));
       }
       // supertokens-node's exposeAccessTokenToFrontendInCookieBasedAuth: the SDK's getAccessToken() reads this header.
-      if (this.options.exposeAccessTokenToFrontendInCookieBasedAuth) writeTokenHeader(writer, ACCESS_HEADER, access.token);
+      if (this.options.exposeAccessTokenToFrontendInCookieBasedAuth) {
+        writer.setHeader(ACCESS_HEADER, access.token);
+        exposed = EXPOSED_HEADER_MODE;
+      }
     }
     if (access.antiCsrfToken !== undefined) writer.setHeader("anti-csrf", access.antiCsrfToken);
-    writer.addToList("access-control-expose-headers", EXPOSED);
+    writer.addToList("access-control-expose-headers", exposed);
   }
 
   /**

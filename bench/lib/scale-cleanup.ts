@@ -50,7 +50,12 @@ export async function cleanupUnderTraffic(
   };
   const before = await traffic(url, pool, connections, timed(quiet));
   log(`  traffic without cleanup: ${before.requests} requests, p50 ${before.p50.toFixed(1)} ms, p99 ${before.p99.toFixed(1)} ms`);
-  const started = await fetch(`${url}/cleanup`, { method: "POST", body: "{}" });
+  // BENCH_SCALE_CLEANUP_PAUSE_MS / BENCH_SCALE_CLEANUP_BATCH: cleanup({ pauseMs, batchSize }) (default: the library's).
+  const options = {
+    ...(process.env.BENCH_SCALE_CLEANUP_PAUSE_MS ? { pauseMs: Number(process.env.BENCH_SCALE_CLEANUP_PAUSE_MS) } : {}),
+    ...(process.env.BENCH_SCALE_CLEANUP_BATCH ? { batchSize: Number(process.env.BENCH_SCALE_CLEANUP_BATCH) } : {}),
+  };
+  const started = await fetch(`${url}/cleanup`, { method: "POST", body: JSON.stringify(options) });
   if (!started.ok) throw new Error(`cleanup: ${started.status}`);
   let state: { running: boolean; ms?: number; result?: unknown; error?: string } = { running: true };
   const poller = (async () => {
@@ -70,6 +75,7 @@ export async function cleanupUnderTraffic(
   const without = [...before.sorted, ...after.sorted].sort((a, b) => a - b);
   const p99Without = percentile(without, 99);
   return {
+    options,
     cleanupMs: Math.round(state.ms ?? 0),
     removed: state.result,
     requestsDuring: during.requests,

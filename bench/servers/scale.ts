@@ -163,10 +163,10 @@ const routes: Record<string, Route> = {
     json(res, {}, row ? 200 : 404);
   },
   async "POST /cleanup"(req, res) {
-    const { batchSize } = JSON.parse((await readBody(req)) || "{}") as { batchSize?: number };
+    const { batchSize, pauseMs } = JSON.parse((await readBody(req)) || "{}") as { batchSize?: number; pauseMs?: number };
     cleanupState = { running: true };
     const started = performance.now();
-    sessions.cleanup(batchSize === undefined ? {} : { batchSize }).then(
+    sessions.cleanup({ ...(batchSize === undefined ? {} : { batchSize }), ...(pauseMs === undefined ? {} : { pauseMs }) }).then(
       (result) => void (cleanupState = { running: false, ms: performance.now() - started, result }),
       (error) => void (cleanupState = { running: false, ms: performance.now() - started, error: String(error) }),
     );

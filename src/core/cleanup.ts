@@ -12,6 +12,12 @@ export interface CleanupOptions {
    * bounded even where nothing has expired.
    */
   batchSize?: number;
+  /**
+   * Milliseconds to wait after each batch before the next (default 0). On a primary that is also
+   * serving traffic this spreads the deletes out, so the requests beside them keep their latency;
+   * the run takes about (batches × pauseMs) longer.
+   */
+  pauseMs?: number;
 }
 
 /** What `cleanup()` removed. */
@@ -33,6 +39,8 @@ export async function cleanupInBatches(
 ): Promise<CleanupResult> {
   const batchSize = options.batchSize ?? DEFAULT_CLEANUP_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new TypeError("sessionkit: cleanup({ batchSize }) must be a positive integer");
+  const pauseMs = options.pauseMs ?? 0;
+  if (!Number.isFinite(pauseMs) || pauseMs < 0) throw new TypeError("sessionkit: cleanup({ pauseMs }) must be a non-negative number");
   const batch = store.cleanupBatch?.bind(store);
   if (!batch) return run(() => store.cleanup(now, revocationsBefore));
   const total: CleanupResult = { sessions: 0, keys: 0, revocations: 0 };
@@ -43,6 +51,7 @@ export async function cleanupInBatches(
     total.keys += result.keys;
     total.revocations += result.revocations;
     cursor = result.cursor;
+    if (cursor !== undefined && pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
   } while (cursor !== undefined);
   return total;
 }

@@ -96,6 +96,19 @@ describe.each(availableKinds)("cleanup and log pruning on %s", (kind) => {
     expect(left).toEqual(Array.from({ length: 10 }, (_, i) => `kept-${i + 1}`).sort());
   });
 
+  it("pauseMs spaces the batches out: the same rows and the same statements", async () => {
+    const live = await seed(750, 3); // 250 expired
+    db.queries.reset();
+    expect(await sessionsAt().cleanup({ batchSize: 100, pauseMs: 20 })).toEqual({ sessions: 250, keys: 0, revocations: 0 });
+    expect(db.queries.count).toBe(3);
+    expect(await handles()).toEqual([...live].sort());
+  });
+
+  it("rejects a pauseMs that is negative or not a number", async () => {
+    await expect(sessionsAt().cleanup({ pauseMs: -1 })).rejects.toThrow(TypeError);
+    await expect(sessionsAt().cleanup({ pauseMs: Number.NaN })).rejects.toThrow(TypeError);
+  });
+
   it("rejects a batchSize that is not a positive integer", async () => {
     await expect(sessionsAt().cleanup({ batchSize: 0 })).rejects.toThrow(TypeError);
     await expect(sessionsAt().cleanup({ batchSize: 1.5 })).rejects.toThrow(TypeError);

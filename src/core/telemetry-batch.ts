@@ -5,6 +5,7 @@
 // there, once. Attributes are counts only: no handle, token or secret.
 
 import type { Attributes, OpenTelemetryApi, OtelContext, OtelSpanContext, OtelTracer } from "./otel-api.js";
+import { ERROR, INTERNAL, errorType } from "./telemetry-errors.js";
 
 /** What a caller's operation offers the batch that carries it (telemetry.ts's OperationNotes). */
 export interface BatchMember {
@@ -29,7 +30,7 @@ export function inBatchSpan<T>(
   const parentless = api.trace.deleteSpan(api.context.active()) as OtelContext;
   const links = members.flatMap((m) => (m.spanContext === undefined ? [] : [{ context: m.spanContext }]));
   const attributes: Attributes = { [BATCH_SIZE]: size };
-  const span = tracer?.startSpan("sessionkit.revoke.batch", { kind: 0, attributes, links }, parentless);
+  const span = tracer?.startSpan("sessionkit.revoke.batch", { kind: INTERNAL, attributes, links }, parentless);
   const queries = { count: 0, outer: undefined };
   let context = parentless.setValue(queriesKey, queries);
   if (span) {
@@ -40,7 +41,11 @@ export function inBatchSpan<T>(
   const finish = (error?: unknown) => {
     span?.setAttribute("sessionkit.queries", queries.count);
     // The kind only, as on store spans: a driver's message can quote the statement's parameters.
-    if (error !== undefined) span?.setStatus({ code: 2, message: error instanceof Error ? error.name : "Error" });
+    if (error !== undefined) {
+      const type = errorType(error);
+      span?.setAttribute("error.type", type);
+      span?.setStatus({ code: ERROR, message: type });
+    }
     span?.end();
   };
   return (api.context.with(context, work) as Promise<T>).then(

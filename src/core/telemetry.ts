@@ -9,12 +9,10 @@ import type { RevocationReason } from "./events.js";
 import type { SessionStore } from "./store.js";
 import type { Attributes, OpenTelemetryApi, OtelContext, OtelCounter, OtelHistogram, OtelMeter, OtelTracer } from "./otel-api.js";
 import { type BatchMember, inBatchSpan } from "./telemetry-batch.js";
+import { ERROR, INTERNAL, errorType } from "./telemetry-errors.js";
 
 const NAME = "sessionkit";
 const VERSION = "0.2.0";
-/** `SpanKind.INTERNAL` and `SpanStatusCode.ERROR` of the API (stable numbers). */
-const INTERNAL = 0;
-const ERROR = 2;
 
 /** What an operation can add to its span once it knows (the refresh's grace outcome, the number revoked, its batch). */
 export type OperationNotes = BatchMember;
@@ -24,19 +22,6 @@ const IGNORED: OperationNotes = { set() {}, spanContext: undefined, link() {} };
 const ROUND_TRIPS: Partial<Record<keyof SessionStore, number>> = { modifySessionDataLocked: 4 };
 /** Long-lived, not a call: never wrapped. */
 const NOT_CALLS = new Set<string>(["listen"]);
-
-/**
- * The error's kind for `error.type`: a SessionError's code, else the driver's own error (under
- * Drizzle's wrapper) by its code (a SQLSTATE, an errno) or its name.
- */
-function errorType(error: unknown): string {
-  if (isSessionError(error)) return error.code;
-  let inner = error;
-  for (let depth = 0; depth < 8 && inner instanceof Error && inner.cause instanceof Error; depth++) inner = inner.cause;
-  const code = (inner as { code?: unknown } | null)?.code;
-  if ((typeof code === "string" || typeof code === "number") && String(code).length > 0 && String(code).length <= 32) return String(code);
-  return inner instanceof Error ? inner.name : "Error";
-}
 
 /** Store round trips made inside an operation, also counted in the operations around it. */
 interface QueryCount {

@@ -3,7 +3,8 @@
 // caller's span, as ever) and one for the five that queued behind it. That write has its own root
 // span, `sessionkit.revoke.batch` (batch_size 5, the store's revokeHandles span its child), linked
 // to each of the five callers' `sessionkit.revoke` spans, and each of those records batch_size 5
-// and links back. No attribute holds a handle, a token or a key.
+// and links back. No attribute holds a handle, a token or a key. When the shared write fails, the
+// batch span records the error's kind (`error.type`, here the SQLSTATE), never the driver's message.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sessions, createSessions } from "../../src/index.js";
@@ -82,6 +83,35 @@ describe.each(kinds)("coalesced revocations on %s", (kind) => {
     const values = spans.flatMap((s) => [...Object.values(s.attributes), ...s.links.flatMap((l) => Object.values(l.attributes ?? {}))]);
     for (const value of values.map(String)) {
       for (const secret of [...handles, ...secrets]) expect(value.includes(secret)).toBe(false);
+    }
+  });
+  it("a failed shared write: the batch span records error.type (the SQLSTATE) and status ERROR, never the driver's message", async () => {
+    const handles: string[] = [];
+    for (let i = 0; i < 6; i++)
+      handles.push((await sessions.createNewSession({ userId: `batch-fail-${kind}-${i}` }, new Headers())).getHandle());
+    // A real failure of the statement: a trigger that refuses every DELETE, with a message a
+    // span must not carry.
+    await db.exec(`CREATE FUNCTION sk_refuse_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused: secret-detail-%', 42 USING ERRCODE = 'P0001'; END $$`);
+    await db.exec(
+      "CREATE TRIGGER sk_refuse_delete BEFORE DELETE ON sessionkit_sessions FOR EACH STATEMENT EXECUTE FUNCTION sk_refuse_delete()",
+    );
+    try {
+      sdk.spans.reset();
+      const results = await Promise.allSettled(handles.map((h) => sessions.revokeSession(h)));
+      expect(results.map((r) => r.status)).toEqual(handles.map(() => "rejected"));
+    } finally {
+      await db.exec("DROP TRIGGER sk_refuse_delete ON sessionkit_sessions");
+      await db.exec("DROP FUNCTION sk_refuse_delete()");
+    }
+    const spans = sdk.spans.getFinishedSpans();
+    const batches = spans.filter((s) => s.name === "sessionkit.revoke.batch");
+    expect(batches).toHaveLength(1);
+    const batch = batches[0] as ReadableSpan;
+    expect(batch.attributes).toMatchObject({ "sessionkit.revocation.batch_size": 5, "error.type": "P0001" });
+    expect(batch.status).toEqual({ code: 2, message: "P0001" });
+    for (const span of spans) {
+      expect(JSON.stringify([span.attributes, span.status, span.events])).not.toContain("secret-detail");
     }
   });
 });

@@ -17,7 +17,7 @@ const SLOW_FIRST = [
   "test/events/telemetry.test.ts",
   "test/browser/example.test.ts",
   "test/trpc/flows.test.ts",
-  "test/core/store-contract.test.ts",
+  "test/core/store-contract-sessions.test.ts",
   "test/devices/adapters.test.ts",
   "test/core/cleanup.test.ts",
 ];

@@ -14,7 +14,7 @@ const SLOW_FIRST = [
   "test/graphql/example.test.ts",
   "test/concurrency/revocation.test.ts",
   "test/devices/remember.test.ts",
-  "test/events/telemetry.test.ts",
+  "test/events/telemetry-adapters.test.ts",
   "test/browser/example.test.ts",
   "test/trpc/flows.test.ts",
   "test/core/store-contract-sessions.test.ts",

@@ -1,71 +1,16 @@
 // OpenTelemetry with the SDK's in-memory exporters, on Postgres and PGlite: spans for sign-in,
 // refresh, revocation and store calls (query counts equal to the statements the driver sent),
-// through the core, a real tRPC client and Yoga; counters, the store histogram, the listener
-// gauges; error status on failures; no token, key, payload or session data anywhere; and an
-// instance made before the SDK was registered records nothing and wraps nothing.
+// counters, the store histogram, the listener gauges, and error status on failures. Shared setup:
+// telemetry-setup.ts.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { engineOf } from "../../src/core/internal.js";
-import { type CreateSessionsOptions, type Sessions, createSessions } from "../../src/index.js";
-import { drizzleStore } from "../../src/storage/index.js";
-import { startHarness } from "../graphql/harness.js";
-import { TestClient, createTestApp } from "../helpers/app.js";
-import { testClock } from "../helpers/clock.js";
-import { type DbKind, DATABASE_URL, type TestDb, createTestDb } from "../helpers/db.js";
-import { type ReadableSpan, childrenOf, otel, registerOtel } from "../helpers/otel.js";
-import { createClient, serveApp, uniqueName } from "../trpc/harness.js";
+import type { TestDb } from "../helpers/db.js";
+import { type ReadableSpan, childrenOf, otel } from "../helpers/otel.js";
+import { uniqueName } from "../trpc/harness.js";
+import { attr, dbs, expectCountsAddUp, finished, instance, kinds, named, operations, sdk, twin, useTelemetry } from "./telemetry-setup.js";
 
-const kinds: DbKind[] = DATABASE_URL ? ["postgres", "pglite"] : ["pglite"];
-const dbs = new Map<DbKind, TestDb>();
-let sdk: ReturnType<typeof registerOtel>;
-// Made before the SDK is registered: it must stay inert for good.
-let early: { sessions: Sessions; store: unknown; db: TestDb };
-
-beforeAll(async () => {
-  for (const kind of kinds) dbs.set(kind, await createTestDb(kind));
-  const db = dbs.get(kinds[0] as DbKind) as TestDb;
-  const store = drizzleStore(db.db);
-  early = { sessions: createSessions({ store, cookies: { secure: false }, telemetry: otel }), store, db };
-  sdk = registerOtel();
-});
-afterAll(async () => {
-  await early?.sessions.close();
-  await sdk?.shutdown();
-  for (const db of dbs.values()) await db.close();
-});
-
-function instance(db: TestDb, options: Partial<CreateSessionsOptions> = {}) {
-  const clock = testClock();
-  const sessions = createSessions({ store: drizzleStore(db.db), cookies: { secure: false }, now: clock.now, telemetry: otel, ...options });
-  const app = createTestApp(sessions);
-  return { sessions, clock, client: () => new TestClient(app, clock.now) };
-}
-
-/** Another client (a second tab, a thief) holding the same cookies. */
-function twin(t: ReturnType<typeof instance>, client: TestClient): TestClient {
-  const other = t.client();
-  for (const [name, path] of [
-    ["sAccessToken", "/"],
-    ["sRefreshToken", "/auth/session/refresh"],
-  ] as const) {
-    const value = client.jar.get(name);
-    if (value) other.jar.set(name, value, path);
-  }
-  return other;
-}
-
-const finished = () => sdk.spans.getFinishedSpans();
-const named = (name: string) => finished().filter((s) => s.name === name);
-const operations = () => finished().filter((s) => !s.name.startsWith("sessionkit.store."));
-const attr = (span: ReadableSpan | undefined, key: string) => span?.attributes[key];
-
-/** Each operation span's query count is the sum of its store spans', and each store span is one call. */
-function expectCountsAddUp(span: ReadableSpan): number {
-  const children = childrenOf(finished(), span).filter((s) => s.name.startsWith("sessionkit.store."));
-  const fromChildren = children.reduce((n, s) => n + Number(attr(s, "sessionkit.queries")), 0);
-  expect(attr(span, "sessionkit.queries")).toBe(fromChildren);
-  return fromChildren;
-}
+useTelemetry(kinds);
 
 describe.each(kinds)("spans and metrics on %s", (kind) => {
   let db: TestDb;
@@ -267,126 +212,5 @@ describe.each(kinds)("spans and metrics on %s", (kind) => {
     } finally {
       if (!closed) await t.sessions.close();
     }
-  });
-});
-
-describe("through the adapters", () => {
-  const db = () => dbs.get(kinds[0] as DbKind) as TestDb;
-
-  it("tRPC (the example app, a real client): sign-up, a silent refresh, sign-out", async () => {
-    let now = Date.parse("2026-03-01T12:00:00Z");
-    const served = await serveApp("fetch", {
-      db: db().db,
-      sessionsOptions: { accessTokenTtl: 60, cookies: { secure: false }, now: () => now, telemetry: otel },
-    });
-    try {
-      await sdk.collect(); // from here on
-      sdk.spans.reset();
-      const { trpc } = createClient(served.url, { now: () => now });
-      await trpc.signUp.mutate({ name: uniqueName("otel"), password: "correct horse battery" });
-      await trpc.me.query();
-      now += 61_000;
-      await Promise.all([trpc.me.query(), trpc.me.query()]);
-      await trpc.signOut.mutate();
-      expect(operations().map((s) => s.name)).toEqual(["sessionkit.createNewSession", "sessionkit.refresh", "sessionkit.revoke"]);
-      for (const span of operations()) expectCountsAddUp(span);
-      expect(attr(named("sessionkit.revoke")[0], "sessionkit.revocation.reason")).toBe("signOut");
-      const after = await sdk.collect();
-      const delta = (name: string) => after.total(name);
-      expect([delta("sessionkit.sign_ins"), delta("sessionkit.refreshes"), delta("sessionkit.revocations")]).toEqual([1, 1, 1]);
-      expect(delta("sessionkit.token_cache.hits")).toBeGreaterThanOrEqual(2);
-      expect(delta("sessionkit.token_cache.misses")).toBeGreaterThanOrEqual(1); // the expired token
-    } finally {
-      await served.close();
-    }
-  });
-
-  it("GraphQL (Yoga with useSessions): sign-in mutation, the refresh route, sign-out mutation", async () => {
-    let now = Date.parse("2026-03-01T12:00:00Z");
-    const harness = await startHarness(db(), { transport: "http", sessions: { accessTokenTtl: 60, now: () => now, telemetry: otel } });
-    try {
-      sdk.spans.reset();
-      const client = harness.client(() => now);
-      await client.gql('mutation { signIn(userId: "otel-gql") }');
-      now += 61_000;
-      expect((await client.gql("{ me }")).status).toBe(401);
-      expect((await client.refresh()).status).toBe(200);
-      expect((await client.gql("{ me }")).body.data).toEqual({ me: "otel-gql" });
-      expect((await client.gql("mutation { signOut }")).body.data).toEqual({ signOut: true });
-      expect(operations().map((s) => s.name)).toEqual(["sessionkit.createNewSession", "sessionkit.refresh", "sessionkit.revoke"]);
-      for (const span of operations()) expectCountsAddUp(span);
-      expect(finished().filter((s) => s.name.startsWith("sessionkit.store.")).length).toBeGreaterThanOrEqual(3);
-    } finally {
-      await harness.close();
-    }
-  });
-});
-
-describe("no secret in a span or a metric", () => {
-  it("holds no token, refresh secret, anti-CSRF token, key, payload, session data, user id or handle", async () => {
-    const db = dbs.get(kinds[0] as DbKind) as TestDb;
-    // Keys kept in plaintext (no secret), so the scan below looks for the private key material itself.
-    const t = instance(db, { antiCsrf: "via-token", onWarning: () => {} });
-    try {
-      sdk.spans.reset();
-      const client = t.client();
-      const userId = uniqueName("otel-private-user");
-      const reply = await client.call("/login", { body: { userId, payload: { plan: "private-plan" }, data: { note: "private-note" } } });
-      const { handle } = (await reply.json()) as { handle: string };
-      const first = [client.jar.get("sAccessToken") ?? "", client.jar.get("sRefreshToken") ?? "", client.antiCsrf ?? ""];
-      const thief = twin(t, client);
-      expect((await client.refresh()).status).toBe(200);
-      const second = [client.jar.get("sAccessToken") ?? "", client.jar.get("sRefreshToken") ?? ""];
-      t.clock.advance(11_000);
-      expect((await thief.refresh()).status).toBe(401);
-      const keyText = JSON.stringify(await db.exec("SELECT private_jwk FROM sessionkit_keys"));
-      const keyParts = [...keyText.matchAll(/[A-Za-z0-9_-]{32,}/g)].map((m) => m[0]);
-      const text =
-        JSON.stringify(finished().map((s) => ({ name: s.name, attributes: s.attributes, status: s.status, events: s.events }))) +
-        JSON.stringify(
-          (await sdk.collect()).metrics.map((m) => ({ name: m.descriptor.name, points: m.dataPoints.map((p) => p.attributes) })),
-        );
-      const secrets = [...first, ...second, ...[...first, ...second].flatMap((v) => v.split("."))].filter((s) => s.length >= 16);
-      expect(secrets.length).toBeGreaterThan(6);
-      expect(keyParts.length).toBeGreaterThan(0);
-      expect([...secrets, ...keyParts].filter((s) => text.includes(s))).toEqual([]);
-      for (const word of ["private-plan", "private-note", userId, handle]) expect(text).not.toContain(word);
-      expect(finished().length).toBeGreaterThan(4);
-    } finally {
-      await t.sessions.close();
-    }
-  });
-});
-
-describe("without an SDK at createSessions", () => {
-  it("records nothing and leaves the store unwrapped, even once an SDK is registered later", async () => {
-    expect(engineOf(early.sessions).options.store).toBe(early.store);
-    expect(engineOf(early.sessions).telemetry.active).toBe(false);
-    await sdk.collect(); // from here on
-    sdk.spans.reset();
-    const app = createTestApp(early.sessions);
-    const client = new TestClient(app);
-    expect((await client.call("/login", { body: { userId: "otel-early" } })).status).toBe(200);
-    expect((await client.call("/me")).status).toBe(200);
-    expect((await client.refresh()).status).toBe(200);
-    expect((await client.call("/auth/signout", { method: "POST" })).status).toBe(200);
-    expect(finished()).toEqual([]);
-    const after = await sdk.collect();
-    for (const name of [
-      "sessionkit.sign_ins",
-      "sessionkit.refreshes",
-      "sessionkit.revocations",
-      "sessionkit.token_cache.hits",
-      "sessionkit.store.duration",
-    ])
-      expect(after.total(name)).toBe(0);
-  });
-
-  it("refuses a telemetry option that is not the @opentelemetry/api module", () => {
-    const db = dbs.get(kinds[0] as DbKind) as TestDb;
-    expect(() => createSessions({ store: drizzleStore(db.db), telemetry: {} as never })).toThrow(
-      /sessionkit: telemetry must be the @opentelemetry\/api module/,
-    );
-    expect(() => createSessions({ store: drizzleStore(db.db), telemetri: otel } as never)).toThrow(/did you mean "telemetry"/);
   });
 });

@@ -9,7 +9,7 @@ import { hmac, sha256 } from "../src/core/encoding.js";
 import { engineOf } from "../src/core/internal.js";
 import { type SigningAlgorithm, createSessions } from "../src/index.js";
 import { drizzleStore } from "../src/storage/index.js";
-import { createBenchSchema } from "./lib/database.js";
+import { benchDatabaseFromEnv } from "./lib/database.js";
 import { BENCH_SECRET, openDb } from "./servers/common.js";
 
 const { values } = parseArgs({
@@ -22,13 +22,7 @@ const { values } = parseArgs({
 // --crypto=webcrypto measures the provider other runtimes use.
 cryptoProvider(values.crypto === "webcrypto" ? "webcrypto" : "node");
 const N = Number(values.n);
-const url = process.env.DATABASE_URL;
-const schema = url ? await createBenchSchema(url) : undefined;
-process.env.BENCH_KIND = schema ? "postgres" : "pglite";
-if (schema) {
-  process.env.BENCH_SCHEMA = schema.schema;
-  process.env.BENCH_POOL = "1";
-}
+const schema = await benchDatabaseFromEnv();
 
 try {
   const bench = await openDb();

@@ -20,7 +20,7 @@ import { engineOf } from "../src/core/internal.js";
 import { mintRefreshToken, nextSecret, openRefreshToken } from "../src/core/refresh-token.js";
 import { createSessions } from "../src/index.js";
 import { drizzleStore } from "../src/storage/index.js";
-import { createBenchSchema } from "./lib/database.js";
+import { benchDatabaseFromEnv } from "./lib/database.js";
 import { payloadSteps } from "./lib/payload-steps.js";
 import { protectSteps } from "./lib/protect-steps.js";
 import { type PairedRow, signInSteps } from "./lib/signin-steps.js";
@@ -28,13 +28,7 @@ import { BENCH_SECRET, openDb } from "./servers/common.js";
 
 const { values } = parseArgs({ options: { n: { type: "string", default: "5000" }, path: { type: "string", default: "all" } } });
 const N = Number(values.n);
-const url = process.env.DATABASE_URL;
-const schema = url ? await createBenchSchema(url) : undefined;
-process.env.BENCH_KIND = schema ? "postgres" : "pglite";
-if (schema) {
-  process.env.BENCH_SCHEMA = schema.schema;
-  process.env.BENCH_POOL = "1";
-}
+const schema = await benchDatabaseFromEnv();
 
 /** A Node ServerResponse on a dummy socket: what the middleware writes headers to. */
 function nodeResponse(): ServerResponse {

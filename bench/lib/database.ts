@@ -63,3 +63,19 @@ export async function createBenchSchema(url: string): Promise<BenchSchema> {
     await admin.end({ timeout: 1 });
   }
 }
+
+/**
+ * The database of a script that opens it in its own process with servers/common.ts's openDb():
+ * with DATABASE_URL a fresh bench schema on Postgres through one connection, else PGlite (set in
+ * BENCH_KIND, BENCH_SCHEMA and BENCH_POOL). Drop the schema it returns at the end.
+ */
+export async function benchDatabaseFromEnv(): Promise<BenchSchema | undefined> {
+  const url = process.env.DATABASE_URL;
+  const schema = url ? await createBenchSchema(url) : undefined;
+  process.env.BENCH_KIND = schema ? "postgres" : "pglite";
+  if (schema) {
+    process.env.BENCH_SCHEMA = schema.schema;
+    process.env.BENCH_POOL = "1";
+  }
+  return schema;
+}

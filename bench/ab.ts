@@ -4,13 +4,17 @@
 // Server CPU is what other load on the machine disturbs least. Not part of `npm run bench`.
 // Usage: [DATABASE_URL=…] npx tsx bench/ab.ts --base=/path/to/other/checkout [--side=refresh] [--turns=6]
 //   sides: refresh, updateJWTPayload, createNewSession, getSessionData, bare UPDATE … RETURNING, …
-//   (ops.ts), or "trpc none protected" / "trpc none public" (trpc.ts, revocation none)
+//   (ops.ts), "trpc none protected" / "trpc none public" (trpc.ts, revocation none), or
+//   "trpc signin" (sign-in over tRPC on trpc.ts, the peers suite's sign-in side)
+// --base-env / --head-env: extra environment of one server (K=V,K=V), e.g. the same checkout twice with
+// --base=. --head-env=BENCH_TOKEN_CACHE_SIZE=0
 
 import { parseArgs } from "node:util";
 import { startServer, stopServers } from "./lib/children.js";
 import { type BenchSchema, createBenchSchema } from "./lib/database.js";
 import { type Side, median, runSide } from "./lib/load.js";
 import { opsSides } from "./suites/ops.js";
+import { signInSide } from "./suites/peers.js";
 import { trpcSides } from "./suites/trpc.js";
 
 const { values } = parseArgs({
@@ -19,6 +23,8 @@ const { values } = parseArgs({
     side: { type: "string", default: "refresh" },
     turns: { type: "string", default: "6" },
     seconds: { type: "string", default: "2" },
+    "base-env": { type: "string", default: "" },
+    "head-env": { type: "string", default: "" },
   },
 });
 if (!values.base) throw new Error("--base=<checkout> is required");
@@ -30,8 +36,16 @@ try {
   const env: Record<string, string> = schema
     ? { BENCH_KIND: "postgres", DATABASE_URL: schema.url, BENCH_SCHEMA: schema.schema, BENCH_REVOCATION: "none" }
     : { BENCH_KIND: "pglite", BENCH_REVOCATION: "none" };
-  const pick = async (label: string, root?: string): Promise<Side> => {
-    const server = await startServer(label, trpc ? "trpc.ts" : "ops.ts", env, root);
+  const envOf = (list: string) =>
+    Object.fromEntries(
+      list
+        .split(",")
+        .filter(Boolean)
+        .map((kv) => kv.split("=", 2) as [string, string]),
+    );
+  const pick = async (label: "base" | "head", root?: string): Promise<Side> => {
+    const server = await startServer(label, trpc ? "trpc.ts" : "ops.ts", { ...env, ...envOf(values[`${label}-env`] as string) }, root);
+    if (sideName === "trpc signin") return signInSide(`ab ${label}`, server);
     if (trpc) {
       const s = await trpcSides(`trpc none`, server, `ab-${label}`);
       return sideName.endsWith("public") ? s.public : s.protected;

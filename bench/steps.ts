@@ -46,6 +46,8 @@ try {
     cookies: { secure: false },
     refreshGraceSeconds: 3600,
     secret: BENCH_SECRET,
+    // BENCH_TOKEN_CACHE_SIZE: the verified-token cache's size for an A/B (unset: the default).
+    ...(process.env.BENCH_TOKEN_CACHE_SIZE ? { tokenCacheSize: Number(process.env.BENCH_TOKEN_CACHE_SIZE) } : {}),
   });
   const engine = engineOf(sessions);
   const { options } = engine;

@@ -7,13 +7,14 @@
 
 import { createHash, randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { SignJWT, generateKeyPair } from "jose";
+import { SignJWT, generateKeyPair, jwtVerify } from "jose";
 import { createSessionContext } from "../../src/adapters/trpc/index.js";
-import { frontToken } from "../../src/core/access-token.js";
+import { AccessTokens, frontToken } from "../../src/core/access-token.js";
 import { ResponseWriter } from "../../src/core/http.js";
 import type { engineOf } from "../../src/core/internal.js";
 import { mintRefreshToken } from "../../src/core/refresh-token.js";
 import type { Sessions } from "../../src/index.js";
+import { preparedStatements } from "../../src/storage/statements.js";
 import type { BenchDb } from "../servers/common.js";
 import { PEER_TABLES_SQL } from "../peers/tables.js";
 
@@ -31,7 +32,7 @@ export async function signInSteps(
 ): Promise<PairedRow[]> {
   await bench.exec(PEER_TABLES_SQL).catch(() => {}); // already there in a reused database
   const { options } = engine;
-  const { privateKey } = await generateKeyPair("ES256");
+  const { privateKey, publicKey } = await generateKeyPair("ES256");
   const peerSign = (sub: string) =>
     new SignJWT({ sub }).setProtectedHeader({ alg: "ES256", typ: "JWT" }).setIssuedAt().setExpirationTime("3600s").sign(privateKey);
   const peerInsert = (hash: string) =>
@@ -60,6 +61,27 @@ export async function signInSteps(
     expiresAt,
     remember: true,
   });
+  // The client's next request: a token the cache does not hold (tokenCacheSize 0) is verified in full.
+  const uncached = new AccessTokens(engine.keys, { ...options, tokenCacheSize: 0 });
+  const fresh = (await uncached.sign({ userId: "steps", handle: engine.newHandle(), payload: {}, antiCsrfToken: undefined, authTime: now }))
+    .token;
+  // Drizzle's prepared INSERT on its own: the values the store passes, without engine.run's timer.
+  const insert = preparedStatements(bench.db, true).createSession();
+  const insertValues = () => {
+    const r = record();
+    return {
+      handle: r.handle,
+      userId: r.userId,
+      jwtPayload: "{}",
+      sessionData: "{}",
+      refreshHash: r.refreshHash,
+      createdAt: r.createdAt.toISOString(),
+      expiresAt: r.expiresAt.toISOString(),
+      userAgent: null,
+      ip: null,
+      remember: true,
+    };
+  };
   const request = { method: "POST", headers: { rid: "anti-csrf", "content-type": "application/json" } };
   const sk = (fn: () => unknown) => measure(fn);
   // What bench/servers/trpc.ts does per sign-in beyond createNewSession: its refresh/sign-out
@@ -123,6 +145,9 @@ export async function signInSteps(
       () => engine.run(() => options.store.createSession(record())),
       () => peerInsert(base64(randomBytes(32))),
     ),
+    await row("    store.createSession without engine.run", () => options.store.createSession(record())),
+    await row("    engine.run of a resolved promise (store timer)", () => engine.run(async () => undefined)),
+    await row("    Drizzle prepared execute(values)", () => insert.execute(insertValues())),
     await row("    same INSERT as bare sql (sessionkit's 11 columns)", () =>
       bench.query(
         `INSERT INTO sessionkit_sessions (handle, user_id, jwt_payload, session_data, refresh_hash, created_at, expires_at,
@@ -152,9 +177,15 @@ export async function signInSteps(
       engine.assertNewSessionInput({ userId: "steps" });
       return engine.claims.withAll("steps", {});
     }),
+    await row(
+      "next request: verify a token not in the cache | jose jwtVerify",
+      () => uncached.verify(fresh),
+      () => jwtVerify(peerAccess, publicKey, { algorithms: ["ES256"] }),
+    ),
+    await row("next request: verify, token cached (sign-in put it there)", () => engine.tokens.verify(issued.token)),
   ];
-  // The whole sign-in less its steps (rows 5 on, first level only): awaits, objects, GC, events.
-  const steps = rows.slice(5).filter(([name]) => !name.startsWith("    "));
+  // The whole sign-in less its steps (rows 5 on, first level only, not the next request's): awaits, objects, GC, events.
+  const steps = rows.slice(5).filter(([name]) => name.startsWith("  ") && !name.startsWith("    "));
   const rest = (side: 1 | 2) => (rows[0]?.[side] ?? 0) - steps.reduce((sum, r) => sum + (r[side] ?? 0), 0);
   rows.push(["  unattributed (whole sign-in less its steps)", rest(1), rest(2)]);
   return rows;

@@ -26,6 +26,8 @@ const sessions = createSessions({
   // machine the connection's next turn can come more than the default 10 s later, and its stale
   // token would count as theft. A longer window changes nothing on the measured path.
   refreshGraceSeconds: Number(env("BENCH_REFRESH_GRACE", "10")),
+  // BENCH_TOKEN_CACHE_SIZE: bench/ab.ts's A/B of the verified-token cache (unset: the default).
+  ...(process.env.BENCH_TOKEN_CACHE_SIZE ? { tokenCacheSize: Number(process.env.BENCH_TOKEN_CACHE_SIZE) } : {}),
   ...(process.env.BENCH_ALGORITHM ? { algorithm: process.env.BENCH_ALGORITHM as SigningAlgorithm } : {}),
   ...(telemetry ? { telemetry } : {}),
   onWarning: (message) => console.error(`[trpc ${process.env.BENCH_REVOCATION}] ${message}`),

@@ -124,6 +124,20 @@ export class ResponseWriter {
     target.setHeader("set-cookie", [...list.filter((l) => setCookieName(l) !== name), line]);
   }
 
+  /**
+   * `setCookie` of each line in turn, for lines of distinct names (the access and refresh cookies):
+   * on a Node response one read and one write of Set-Cookie instead of two of each, the same header.
+   */
+  setCookies(lines: readonly [string, string]): void {
+    const target = this.target;
+    const current = isFetchHeaders(target) ? undefined : target.getHeader("set-cookie");
+    if (isFetchHeaders(target) || current !== undefined) {
+      for (const line of lines) this.setCookie(line);
+      return;
+    }
+    target.setHeader("set-cookie", [lines[0], lines[1]]);
+  }
+
   setHeader(name: string, value: string): void {
     if (isFetchHeaders(this.target)) this.target.set(name, value);
     else this.target.setHeader(name, value);

@@ -74,11 +74,11 @@ export class TokenTransport {
     } else {
       const now = this.options.now();
       const accessExpires = remember ? new Date(now + ACCESS_COOKIE_LIFETIME_MS) : undefined;
-      writer.setCookie(serializeCookie(ACCESS_COOKIE, access.token, this.attributes("/", accessExpires)));
+      const accessLine = serializeCookie(ACCESS_COOKIE, access.token, this.attributes("/", accessExpires));
       if (refresh) {
         const refreshExpires = remember ? refresh.expiresAt : undefined;
-        writer.setCookie(serializeCookie(REFRESH_COOKIE, refresh.token, this.attributes(this.refreshPath, refreshExpires)));
-      }
+        writer.setCookies([accessLine, serializeCookie(REFRESH_COOKIE, refresh.token, this.attributes(this.refreshPath, refreshExpires))]);
+      } else writer.setCookie(accessLine);
       // supertokens-node's exposeAccessTokenToFrontendInCookieBasedAuth: the SDK's getAccessToken() reads this header.
       if (this.options.exposeAccessTokenToFrontendInCookieBasedAuth) {
         writer.setHeader(ACCESS_HEADER, access.token);

@@ -3,7 +3,9 @@
 // to the bare statement the bench compares against. Explains where the HTTP ratio's extra server
 // CPU goes; not part of `npm run bench`. With DATABASE_URL the store steps run on Postgres.
 // Sign-in is paired with the "jose + refresh row" peer's steps (lib/signin-steps.ts).
-// Usage: [DATABASE_URL=…] npx tsx bench/steps.ts [--n=5000] [--path=all|refresh|signin|update-payload|protected]
+// Usage: [DATABASE_URL=…] npx tsx bench/steps.ts [--n=5000] [--path=all|refresh|signin|update-payload|protected|cookie]
+// [--revocation=none|notify|check-database] [--rounds=5] (cookie: the Cookie header through node:http and tRPC's
+// standalone adapter on an in-memory connection, plain and with sessionkit's context, lib/cookie-steps.ts)
 // (update-payload: the ops route POST /ops/payload step by step, lib/payload-steps.ts; protected:
 // the tRPC context with and without the access-token cookie, lib/protect-steps.ts)
 
@@ -18,15 +20,23 @@ import { refreshTokenOf } from "../src/core/header-transport.js";
 import { ResponseWriter, requestMethod, requestPath } from "../src/core/http.js";
 import { engineOf } from "../src/core/internal.js";
 import { mintRefreshToken, nextSecret, openRefreshToken } from "../src/core/refresh-token.js";
-import { createSessions } from "../src/index.js";
+import { type RevocationMode, createSessions } from "../src/index.js";
 import { drizzleStore } from "../src/storage/index.js";
+import { cookieSteps } from "./lib/cookie-steps.js";
 import { benchDatabaseFromEnv } from "./lib/database.js";
 import { payloadSteps } from "./lib/payload-steps.js";
 import { protectSteps } from "./lib/protect-steps.js";
 import { type PairedRow, signInSteps } from "./lib/signin-steps.js";
 import { BENCH_SECRET, openDb } from "./servers/common.js";
 
-const { values } = parseArgs({ options: { n: { type: "string", default: "5000" }, path: { type: "string", default: "all" } } });
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", default: "5000" },
+    path: { type: "string", default: "all" },
+    revocation: { type: "string", default: "none" },
+    rounds: { type: "string", default: "5" },
+  },
+});
 const N = Number(values.n);
 const schema = await benchDatabaseFromEnv();
 
@@ -48,6 +58,7 @@ try {
     secret: BENCH_SECRET,
     // BENCH_TOKEN_CACHE_SIZE: the verified-token cache's size for an A/B (unset: the default).
     ...(process.env.BENCH_TOKEN_CACHE_SIZE ? { tokenCacheSize: Number(process.env.BENCH_TOKEN_CACHE_SIZE) } : {}),
+    revocation: values.revocation as RevocationMode,
   });
   const engine = engineOf(sessions);
   const { options } = engine;
@@ -80,7 +91,8 @@ try {
   };
   if (values.path === "update-payload") await payloadSteps(bench, sessions, engine, nodeResponse, measure);
   if (values.path === "protected") await protectSteps(sessions, engine, nodeResponse, measure);
-  const only = values.path === "update-payload" || values.path === "protected";
+  if (values.path === "cookie") await cookieSteps(sessions, values.revocation as string, cpuOf, Number(values.rounds));
+  const only = values.path === "update-payload" || values.path === "protected" || values.path === "cookie";
   const paired: PairedRow[] = values.path === "refresh" || only ? [] : await signInSteps(bench, sessions, engine, nodeResponse, cpuOf);
   const key = await engine.keys.refreshKey();
   const parts = (await openRefreshToken(key, refreshValue())) as NonNullable<Awaited<ReturnType<typeof openRefreshToken>>>;
@@ -208,7 +220,7 @@ try {
     );
     await measure("  Object.entries/filter claims + assertCustomPayload", () => created.getJWTPayload());
   }
-  console.log(`${bench.kind}, ES256, ${N} calls each, one at a time (CPU = this process, all threads)\n`);
+  console.log(`${bench.kind}, ES256, revocation ${values.revocation}, ${N} calls each, one at a time (CPU = this process, all threads)\n`);
   console.log(`${"step".padEnd(56)} ${"wall µs".padStart(9)} ${"CPU µs".padStart(9)}`);
   for (const [name, wall, cpu] of rows) console.log(`${name.padEnd(56)} ${wall.toFixed(1).padStart(9)} ${cpu.toFixed(1).padStart(9)}`);
   if (paired.length > 0) {

@@ -29,6 +29,8 @@ export async function protectSteps(
   const headers = { host: "127.0.0.1:3000", connection: "keep-alive", accept: "*/*" };
   const publicRequest = () => ({ method: "GET", url: "/trpc/hello", headers: { ...headers } });
   const protectedRequest = () => ({ method: "GET", url: "/trpc/me", headers: { ...headers, cookie } });
+  // "notify": measure once the listener has read the revocation log (until then every call asks the store).
+  for (let i = 0; i < 400 && engine.revocation.live?.() === false; i++) await new Promise((resolve) => setTimeout(resolve, 25));
   const createContext = createSessionContext(sessions);
   const info = { accept: null, type: "query" as const, calls: [] };
   const res = nodeResponse();
@@ -42,6 +44,10 @@ export async function protectSteps(
   await measure("  readCookies", () => readCookies(protectedRequest().headers.cookie, "sAccessToken"));
   await measure("  accessTokenOf", () => accessTokenOf(protectedRequest(), tokenTransfer));
   await measure("  tokens.verify (cache hit)", () => engine.tokens.verify(token));
+  const verified = await engine.tokens.verify(token);
+  if (!verified.ok) throw new Error("protect-steps: the token did not verify");
+  const { claims } = verified;
+  await measure(`  revocation.isRevoked (${engine.options.revocation})`, () => engine.revocation.isRevoked(claims));
   await measure("  getSession (sessionRequired: false)", () =>
     sessions.getSession(protectedRequest(), res, { sessionRequired: false, antiCsrfCheck: false }),
   );

@@ -5,6 +5,7 @@ import type { CorsPolicy } from "./cors.js";
 import { duplicateCookiesAnswer } from "./duplicate-cookies.js";
 import type { Engine } from "./engine.js";
 import { isSessionError, wireBody } from "./errors.js";
+import { HeaderList } from "./header-list.js";
 import { type NodeResponseLike, type SessionRequest, requestMethod, requestPath } from "./http.js";
 import { refreshSession } from "./lifecycle.js";
 import { Session } from "./session.js";
@@ -12,17 +13,19 @@ import { Session } from "./session.js";
 /**
  * A route's answer before it becomes a fetch `Response`: the Node middleware writes it to the
  * `ServerResponse` directly, without the Response and its body stream (a refresh spent ~70 µs of
- * server CPU building one and reading it back). A CORS preflight comes as a Response already.
+ * server CPU building one and reading it back), and its headers from a `HeaderList` instead of a
+ * fetch `Headers`. A CORS preflight comes as a Response already.
  */
-type Answer = Response | { readonly status: number; readonly headers: Headers; readonly body: string };
+type AnswerHeaders = Headers | HeaderList;
+type Answer<H extends AnswerHeaders = AnswerHeaders> = Response | { readonly status: number; readonly headers: H; readonly body: string };
 
-function json(status: number, body: unknown, headers: Headers): Answer {
+function json<H extends AnswerHeaders>(status: number, body: unknown, headers: H): Answer<H> {
   headers.set("content-type", "application/json; charset=utf-8");
   headers.set("cache-control", "no-store");
   return { status, headers, body: JSON.stringify(body) };
 }
 
-function errorResponse(error: unknown, headers: Headers, engine: Engine, route: string): Answer {
+function errorResponse<H extends AnswerHeaders>(error: unknown, headers: H, engine: Engine, route: string): Answer<H> {
   const { diagnostics } = engine;
   const duplicates = duplicateCookiesAnswer(error);
   if (duplicates) {
@@ -57,12 +60,18 @@ function openidConfiguration(engine: Engine): Record<string, unknown> {
 
 /** Answers sessionkit's own routes; undefined for every other request. */
 export async function handleRequest(engine: Engine, cors: CorsPolicy | undefined, request: SessionRequest): Promise<Response | undefined> {
-  const answer = await answerRequest(engine, cors, request);
+  const answer = await answerRequest(engine, cors, request, (corsHeaders) => corsHeaders ?? new Headers());
   if (answer === undefined || answer instanceof Response) return answer;
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
-async function answerRequest(engine: Engine, cors: CorsPolicy | undefined, request: SessionRequest): Promise<Answer | undefined> {
+/** `headersOf` makes the answer's headers from the CORS policy's (undefined without CORS). */
+async function answerRequest<H extends AnswerHeaders>(
+  engine: Engine,
+  cors: CorsPolicy | undefined,
+  request: SessionRequest,
+  headersOf: (corsHeaders: Headers | undefined) => H,
+): Promise<Answer<H> | undefined> {
   const method = requestMethod(request);
   const preflight = cors?.preflight(request, method);
   if (preflight) return preflight;
@@ -81,7 +90,7 @@ async function answerRequest(engine: Engine, cors: CorsPolicy | undefined, reque
             : undefined;
   if (!route) return undefined;
 
-  const headers = cors?.headersFor(request) ?? new Headers();
+  const headers = headersOf(cors?.headersFor(request));
   const expected = route === "jwks" || route === "openid" ? "GET" : "POST";
   if (method !== expected) {
     headers.set("allow", expected);
@@ -117,9 +126,9 @@ export type NodeMiddleware = (
 
 export function nodeMiddleware(engine: Engine, cors: () => CorsPolicy | undefined): NodeMiddleware {
   return async (req, res, next) => {
-    let response: Answer | undefined;
+    let response: Answer<HeaderList> | undefined;
     try {
-      response = await answerRequest(engine, cors(), req);
+      response = await answerRequest(engine, cors(), req, HeaderList.of);
     } catch (error) {
       if (next) next(error);
       else throw error;
@@ -133,16 +142,13 @@ export function nodeMiddleware(engine: Engine, cors: () => CorsPolicy | undefine
       return false;
     }
     res.statusCode = response.status;
-    response.headers.forEach((value, name) => {
-      if (name !== "set-cookie") res.setHeader(name, value);
-    });
-    const cookies = response.headers.getSetCookie();
-    if (cookies.length > 0) {
-      const existing = res.getHeader("set-cookie");
-      const before = existing === undefined ? [] : Array.isArray(existing) ? existing.map(String) : [String(existing)];
-      res.setHeader("set-cookie", [...before, ...cookies]);
+    if (response instanceof Response) {
+      HeaderList.of(response.headers).writeTo(res);
+      res.end(await response.text());
+    } else {
+      response.headers.writeTo(res);
+      res.end(response.body);
     }
-    res.end(response instanceof Response ? await response.text() : response.body);
     return true;
   };
 }

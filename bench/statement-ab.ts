@@ -3,6 +3,7 @@
 // its Postgres backend (/proc/<pid>/schedstat; Postgres on this machine). Isolates what a change
 // to a statement costs on both sides, under the same noise. Not part of `npm run bench`.
 // Usage: DATABASE_URL=… npx tsx bench/statement-ab.ts --base=/path/to/other/checkout [--n=500] [--blocks=10]
+//   [--statement=rotate|payload] (rotateRefresh, default, or setJWTPayload)
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -13,7 +14,12 @@ import { drizzleStore } from "../src/storage/index.js";
 import { createBenchSchema } from "./lib/database.js";
 
 const { values } = parseArgs({
-  options: { base: { type: "string" }, n: { type: "string", default: "500" }, blocks: { type: "string", default: "10" } },
+  options: {
+    base: { type: "string" },
+    n: { type: "string", default: "500" },
+    blocks: { type: "string", default: "10" },
+    statement: { type: "string", default: "rotate" },
+  },
 });
 const url = process.env.DATABASE_URL;
 if (!values.base || !url) throw new Error("--base=<checkout> and DATABASE_URL are required");
@@ -59,14 +65,21 @@ try {
     c.hash = next;
     c.gen += 1;
   };
+  let payloads = 0;
+  const setPayload = async (which: "base" | "head") => {
+    const row = await stores[which].setJWTPayload(chains[which].handle, { role: "user", n: ++payloads }, new Date());
+    if (!row) throw new Error(`${which}: no row`);
+  };
+  const call = values.statement === "payload" ? setPayload : rotate;
+  const name = values.statement === "payload" ? "setJWTPayload" : "rotateRefresh";
   const n = Number(values.n);
   const out = { base: [] as { node: number; pg: number }[], head: [] as { node: number; pg: number }[] };
-  for (const which of ["base", "head"] as const) for (let i = 0; i < 200; i++) await rotate(which); // warm-up, prepare
+  for (const which of ["base", "head"] as const) for (let i = 0; i < 200; i++) await call(which); // warm-up, prepare
   for (let block = 0; block < Number(values.blocks); block++) {
     for (const which of block % 2 === 0 ? (["base", "head"] as const) : (["head", "base"] as const)) {
       const cpu = process.cpuUsage();
       const pg = backendNs();
-      for (let i = 0; i < n; i++) await rotate(which);
+      for (let i = 0; i < n; i++) await call(which);
       const used = process.cpuUsage(cpu);
       out[which].push({ node: (used.user + used.system) / n, pg: (backendNs() - pg) / 1000 / n });
     }
@@ -76,7 +89,7 @@ try {
     const node = med(out[which].map((r) => r.node));
     const pg = med(out[which].map((r) => r.pg));
     console.log(
-      `${which}: rotateRefresh CPU per call, node ${node.toFixed(1)} µs, postgres backend ${pg.toFixed(1)} µs, sum ${(node + pg).toFixed(1)} µs`,
+      `${which}: ${name} CPU per call, node ${node.toFixed(1)} µs, postgres backend ${pg.toFixed(1)} µs, sum ${(node + pg).toFixed(1)} µs`,
     );
   }
 } finally {

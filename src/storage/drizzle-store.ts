@@ -10,7 +10,8 @@ import type { AnyPgDatabase } from "./migrate.js";
 import { revokeHandles } from "./revoke-handles.js";
 import { clearClaims, revokeSessions } from "./revoke.js";
 import { sessionkitKeys as keys, sessionkitRevocations as revocations, sessionkitSessions as sessions } from "./schema.js";
-import { preparedStatements } from "./statements.js";
+import { rotationOf, type RotationRow } from "./rotation-row.js";
+import { driverRows, preparedStatements } from "./statements.js";
 import { jsonb } from "./values.js";
 
 /** Options of `drizzleStore`. */
@@ -127,12 +128,16 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
     },
 
     async setJWTPayload(handle, payload, now) {
-      const [row] = await statements.setJWTPayload().execute({ handle, now: now.toISOString(), payload: JSON.stringify(payload) });
-      return row;
+      const [row] = await driverRows<{ remember: boolean }>(statements.setJWTPayload(), {
+        handle,
+        now: now.toISOString(),
+        payload: JSON.stringify(payload),
+      });
+      return row === undefined ? undefined : { remember: row.remember };
     },
 
     async rotateRefresh(input) {
-      const [row] = await statements.rotateRefresh().execute({
+      const [row] = await driverRows<RotationRow>(statements.rotateRefresh(), {
         handle: input.handle,
         now: input.now.toISOString(),
         presentedHash: input.presentedHash,
@@ -143,7 +148,7 @@ export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {
         ip: input.ip ?? null,
         maxLifetime: input.maxLifetime ?? null,
       });
-      return row;
+      return row === undefined ? undefined : rotationOf(row);
     },
 
     revoke: (input) => revokeSessions(db, input),

@@ -13,6 +13,16 @@ const param = sql.placeholder;
 const tsParam = (name: string) => sql`${sql.placeholder(name)}::timestamptz`;
 const jsonParam = (name: string) => sql`${sql.placeholder(name)}::text::jsonb`;
 
+/**
+ * The rows of a prepared statement as its driver answers them, through Drizzle's `all()` (which
+ * every supported driver's prepared query has): column names as keys, timestamps as text (Drizzle's
+ * own parsers), JSON parsed. Skips `execute()`'s mapping of each row onto its fields, for the two
+ * statements of the refresh and `updateJWTPayload` hot paths.
+ */
+export function driverRows<T>(statement: object, values: Record<string, unknown>): Promise<T[]> {
+  return (statement as { all(values: Record<string, unknown>): Promise<T[]> }).all(values);
+}
+
 /** Builds a prepared statement on first use. */
 function once<T>(build: () => T): () => T {
   let built: T | undefined;

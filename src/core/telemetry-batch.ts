@@ -5,7 +5,7 @@
 // there, once. Attributes are counts only: no handle, token or secret.
 
 import type { Attributes, OpenTelemetryApi, OtelContext, OtelSpanContext, OtelTracer } from "./otel-api.js";
-import { ERROR, INTERNAL, errorType } from "./telemetry-errors.js";
+import { ERROR, INTERNAL, errorType, settle } from "./telemetry-errors.js";
 
 /** What a caller's operation offers the batch that carries it (telemetry.ts's OperationNotes). */
 export interface BatchMember {
@@ -48,14 +48,5 @@ export function inBatchSpan<T>(
     }
     span?.end();
   };
-  return (api.context.with(context, work) as Promise<T>).then(
-    (result) => {
-      finish();
-      return result;
-    },
-    (error: unknown) => {
-      finish(error);
-      throw error;
-    },
-  );
+  return settle(api.context.with(context, work) as Promise<T>, finish);
 }

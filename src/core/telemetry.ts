@@ -9,7 +9,7 @@ import type { RevocationReason } from "./events.js";
 import type { SessionStore } from "./store.js";
 import type { Attributes, OpenTelemetryApi, OtelContext, OtelCounter, OtelHistogram, OtelMeter, OtelTracer } from "./otel-api.js";
 import { type BatchMember, inBatchSpan } from "./telemetry-batch.js";
-import { ERROR, INTERNAL, errorType } from "./telemetry-errors.js";
+import { ERROR, INTERNAL, errorType, settle } from "./telemetry-errors.js";
 
 const NAME = "sessionkit";
 const VERSION = "0.2.0";
@@ -121,16 +121,7 @@ export class Telemetry {
       }
       span?.end();
     };
-    return (api.context.with(context, () => work(notes)) as Promise<T>).then(
-      (result) => {
-        finish();
-        return result;
-      },
-      (error: unknown) => {
-        finish(error);
-        throw error;
-      },
-    );
+    return settle(api.context.with(context, () => work(notes)) as Promise<T>, finish);
   }
 
   /** Runs a write shared by several operations (their notes) in its own span: telemetry-batch.ts. */
@@ -191,16 +182,7 @@ export class Telemetry {
           done(error);
           throw error;
         }
-        return Promise.resolve(result).then(
-          (value) => {
-            done();
-            return value;
-          },
-          (error: unknown) => {
-            done(error);
-            throw error;
-          },
-        );
+        return settle(Promise.resolve(result), done);
       };
     }
     return instrumented as unknown as SessionStore;

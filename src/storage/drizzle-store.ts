@@ -4,7 +4,7 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { SessionStore } from "../core/store.js";
 import { cleanup, cleanupBatch } from "./cleanup.js";
-import { driverOf } from "./driver.js";
+import { driverOf, refuseReadTransform } from "./driver.js";
 import { canListen, listenOn } from "./listen.js";
 import type { AnyPgDatabase } from "./migrate.js";
 import { revokeHandles } from "./revoke-handles.js";
@@ -38,6 +38,7 @@ export interface DrizzleStoreOptions {
  */
 export function drizzleStore(db: AnyPgDatabase, options: DrizzleStoreOptions = {}): SessionStore {
   driverOf(db, "db");
+  refuseReadTransform(db, "db");
   const listenDb = options.listen ?? db;
   if (options.listen) driverOf(options.listen, "db, { listen }");
   const client = (listenDb as { $client?: unknown }).$client;
